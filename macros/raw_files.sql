@@ -1,0 +1,207 @@
+{% macro raw_file_glob(source_name, table_name) -%}
+    {#- The graph is only complete at execution; parsing needs no real value. -#}
+    {%- if not execute -%}{{ return(var('raw_root')) }}{%- endif -%}
+    {%- for node in graph.sources.values()
+        if node.source_name == source_name and node.name == table_name -%}
+        {{- return(var('raw_root') ~ '/' ~ node.config.meta.file_glob) -}}
+    {%- endfor -%}
+    {{- exceptions.raise_compiler_error(
+        "source " ~ source_name ~ "." ~ table_name ~ " declares no meta.file_glob") -}}
+{%- endmacro %}
+
+
+{% macro assert_raw_files_present() %}
+    {#- Fail fast, before any model runs, when a raw source has no file to read. -#}
+    {%- if execute and flags.WHICH in ['run', 'build'] -%}
+        {%- for source_name, table_name in [
+            ('app', 'events'), ('billing', 'subscriptions'), ('marketing', 'spend')] -%}
+            {%- set glob = raw_file_glob(source_name, table_name) -%}
+            {%- set found = run_query(
+                "select count(*) from glob('" ~ glob ~ "')").columns[0].values()[0] -%}
+            {%- if found == 0 -%}
+                {{ exceptions.raise_compiler_error(
+                    "No raw file matches '" ~ glob ~ "' (source " ~ source_name ~ "."
+                    ~ table_name ~ "). Put the file there, or point the project at the "
+                    ~ "directory that holds the raw files with "
+                    ~ "--vars '{raw_root: path/to/raw}' (now raw_root = '"
+                    ~ var('raw_root') ~ "')."
+                ) }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro raw_files_to_ingest(source_name, table_name) %}
+    {#-
+        The files of a raw source that hold lines not yet in this (incremental) model: files
+        never seen, and files that grew since they were read. Returns a list of
+        {path, file_name, size, lines_ingested}; lines_ingested counts the decoded lines
+        already stored, so the read can skip them.
+    -#}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set glob = raw_file_glob(source_name, table_name) -%}
+    {%- if is_incremental() -%}
+        {%- set seen_sql -%}
+            select
+                source_file,
+                max(file_size_bytes) as file_size_bytes,
+                count(*) filter (where reader_error is null) as lines_ingested
+            from {{ this }}
+            group by source_file
+        {%- endset -%}
+    {%- else -%}
+        {%- set seen_sql -%}
+            select
+                null::varchar as source_file,
+                null::bigint as file_size_bytes,
+                null::bigint as lines_ingested
+            where false
+        {%- endset -%}
+    {%- endif -%}
+    {%- set inventory_sql -%}
+        with
+        on_disk as (
+            select
+                filename as path,
+                parse_filename(filename) as file_name,
+                size
+            from read_blob('{{ glob }}')
+        ),
+        seen as ({{ seen_sql }})
+        select
+            on_disk.path,
+            on_disk.file_name,
+            on_disk.size,
+            coalesce(seen.lines_ingested, 0) as lines_ingested
+        from on_disk
+        left join seen on on_disk.file_name = seen.source_file
+        where seen.source_file is null or on_disk.size > seen.file_size_bytes
+        order by on_disk.file_name
+    {%- endset -%}
+    {%- set files = [] -%}
+    {%- for row in run_query(inventory_sql).rows -%}
+        {%- do files.append({
+            'path': row['path'], 'file_name': row['file_name'],
+            'size': row['size'], 'lines_ingested': row['lines_ingested']}) -%}
+    {%- endfor -%}
+    {{ return(files) }}
+{% endmacro %}
+
+
+{% macro read_raw_lines(source_name, table_name, files) %}
+    {#-
+        New lines of the given files (from raw_files_to_ingest) through the source's own
+        reader, numbered within their file. The source's glob is swapped for the file list, so
+        DuckDB opens only those files. `with ordinality` numbers rows across the whole scan,
+        in file then line order, so a line's index in its file is its ordinal minus the file's
+        first ordinal. Lines the reader rejects are not numbered here: record_rejected_lines
+        puts them back and shifts the others to their true line numbers.
+    -#}
+    {%- if not files -%}
+        select
+            null::varchar as file_name,
+            null::bigint as file_size_bytes,
+            null::bigint as decoded_line_index,
+            null::varchar as line
+        where false
+    {%- else -%}
+        {%- set glob = raw_file_glob(source_name, table_name) -%}
+        {%- set reader = (source(source_name, table_name) | string).replace(
+            "'" ~ glob ~ "'",
+            "[" ~ files | map(attribute='path') | map('tojson') | join(', ') | replace('"', "'") ~ "]"
+        ) -%}
+        with
+        scanned as (
+            select
+                filename as path,
+                line,
+                scan_ordinal - min(scan_ordinal) over (partition by filename) + 1
+                    as decoded_line_index
+            from {{ reader }} with ordinality as scan (line, filename, scan_ordinal)
+        ),
+        files as (
+            select * from (values
+                {%- for f in files %}
+                ('{{ f.path }}', '{{ f.file_name }}', {{ f.size }}, {{ f.lines_ingested }})
+                {{- "," if not loop.last }}
+                {%- endfor %}
+            ) as files (path, file_name, file_size_bytes, lines_ingested)
+        )
+        select
+            files.file_name,
+            files.file_size_bytes,
+            scanned.decoded_line_index,
+            scanned.line
+        from scanned
+        inner join files on scanned.path = files.path
+        -- a grown file: keep only the lines after those already stored
+        where scanned.decoded_line_index > files.lines_ingested
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro reset_rejected_lines() %}
+    {#- The reader appends to these per-connection tables: start each scan from empty. -#}
+    drop table if exists temp.reject_errors;
+    drop table if exists temp.reject_scans;
+{% endmacro %}
+
+
+{% macro record_rejected_lines(relation, source_name, table_name) %}
+    {#-
+        Post-hook of a raw-lines model: the lines the scan rejected (invalid UTF-8, a line over
+        the reader's size limit, a stray delimiter) are skipped by the reader but recorded by
+        store_rejects with their file and line number. Shift the lines decoded by this run past
+        them, then insert them with the reader's error, so that every line is stored.
+    -#}
+    {%- if execute -%}
+        {%- set scanned = run_query(
+            "select count(*) from duckdb_tables() where temporary and table_name = 'reject_scans'"
+        ).columns[0].values()[0] -%}
+        {#- no file was read by this run: nothing can have been rejected -#}
+        {%- if scanned == 0 -%}{{ return('') }}{%- endif -%}
+    {%- endif %}
+    create or replace temp table rejected_lines as
+    select
+        parse_filename(scans.file_path) as source_file,
+        errors.line as line_number,
+        ltrim(errors.csv_line, chr(10) || chr(13)) as raw_line,
+        lower(replace(errors.error_type, ' ', '_')) as reader_error,
+        on_disk.size as file_size_bytes,
+        -- rejected lines of a file, in order: the k-th decoded line sits after every
+        -- rejected line r_i with r_i - i < k
+        row_number() over (partition by scans.file_path order by errors.line) as reject_rank
+    from temp.reject_errors as errors
+    inner join temp.reject_scans as scans
+        on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id
+    inner join read_blob('{{ raw_file_glob(source_name, table_name) }}') as on_disk
+        on scans.file_path = on_disk.filename;
+
+    update {{ relation }} as stored
+    set line_number = stored.line_number + (
+        select count(*)
+        from temp.rejected_lines as r
+        where r.source_file = stored.source_file
+            and r.line_number - r.reject_rank < stored.line_number
+    )
+    where stored.ingest_invocation_id = '{{ invocation_id }}'
+        and stored.source_file in (select source_file from temp.rejected_lines);
+
+    insert into {{ relation }} by name
+    select
+        r.source_file,
+        r.line_number,
+        r.raw_line,
+        md5(r.raw_line) as line_hash,
+        r.reader_error,
+        r.file_size_bytes,
+        '{{ invocation_id }}' as ingest_invocation_id,
+        '{{ run_started_at }}'::timestamptz as ingested_at
+    from temp.rejected_lines as r
+    where not exists (
+        select 1
+        from {{ relation }} as stored
+        where stored.source_file = r.source_file and stored.line_number = r.line_number
+    );
+{% endmacro %}

@@ -1,0 +1,35 @@
+-- Distinct users with at least one valid event, for every day of the shared calendar
+-- (DESIGN.md, "Active users").
+
+with
+
+calendar as (
+    select * from {{ ref('int_calendar_days') }}
+),
+
+events as (
+    select * from {{ ref('int_events_deduplicated') }}
+),
+
+active_users_by_day as (
+    select
+        event_date,
+        count(distinct user_id) as dau
+    from events
+    group by event_date
+),
+
+final as (
+    select
+        calendar.date_day as date,
+        cast(coalesce(active_users_by_day.dau, 0) as bigint) as dau
+    from calendar
+    left join active_users_by_day
+        on calendar.date_day = active_users_by_day.event_date
+)
+
+select
+    date,
+    dau
+from final
+order by date

@@ -1,0 +1,44 @@
+-- Purchases in USD by purchase day, zero on days without any (DESIGN.md, "Revenue and
+-- refunds"). Tax is reported beside revenue, never inside it.
+
+with
+
+calendar as (
+    select * from {{ ref('int_calendar_days') }}
+),
+
+transactions as (
+    select * from {{ ref('int_revenue_transactions') }}
+),
+
+purchases_by_day as (
+    select
+        recognized_date,
+        sum(amount_usd) as gross_revenue_usd,
+        count(*) as purchases,
+        sum(tax_usd) as tax_usd
+    from transactions
+    where transaction_type = 'purchase'
+    group by recognized_date
+),
+
+final as (
+    select
+        calendar.date_day as date,
+        -- rounded once, on the day's exact total
+        cast(round(coalesce(purchases_by_day.gross_revenue_usd, 0), 2) as decimal(18, 2))
+            as gross_revenue_usd,
+        cast(coalesce(purchases_by_day.purchases, 0) as bigint) as purchases,
+        cast(round(coalesce(purchases_by_day.tax_usd, 0), 2) as decimal(18, 2)) as tax_usd
+    from calendar
+    left join purchases_by_day
+        on calendar.date_day = purchases_by_day.recognized_date
+)
+
+select
+    date,
+    gross_revenue_usd,
+    purchases,
+    tax_usd
+from final
+order by date

@@ -1,0 +1,54 @@
+-- Gross revenue minus the refunds recognized each day (DESIGN.md, "Revenue and refunds").
+
+with
+
+calendar as (
+    select * from {{ ref('int_calendar_days') }}
+),
+
+transactions as (
+    select * from {{ ref('int_revenue_transactions') }}
+),
+
+revenue_by_day as (
+    select
+        recognized_date,
+        sum(amount_usd) filter (where transaction_type = 'purchase') as gross_revenue_usd,
+        sum(amount_usd) filter (where transaction_type = 'refund') as refunds_usd,
+        count(*) filter (where transaction_type = 'refund') as refunds
+    from transactions
+    group by recognized_date
+),
+
+rounded as (
+    select
+        calendar.date_day,
+        cast(round(coalesce(revenue_by_day.gross_revenue_usd, 0), 2) as decimal(18, 2))
+            as gross_revenue_usd,
+        cast(round(coalesce(revenue_by_day.refunds_usd, 0), 2) as decimal(18, 2))
+            as refunds_usd,
+        cast(coalesce(revenue_by_day.refunds, 0) as bigint) as refunds
+    from calendar
+    left join revenue_by_day
+        on calendar.date_day = revenue_by_day.recognized_date
+),
+
+final as (
+    select
+        date_day as date,
+        gross_revenue_usd,
+        refunds_usd,
+        -- the difference of the two published cents, so every row adds up exactly
+        cast(gross_revenue_usd - refunds_usd as decimal(18, 2)) as net_revenue_usd,
+        refunds
+    from rounded
+)
+
+select
+    date,
+    gross_revenue_usd,
+    refunds_usd,
+    net_revenue_usd,
+    refunds
+from final
+order by date

@@ -1,0 +1,71 @@
+-- MRR and paying customers on every day of the calendar (DESIGN.md, "Subscriptions and MRR").
+
+with
+
+calendar as (
+    select * from {{ ref('int_calendar_days') }}
+),
+
+plan_periods as (
+    select * from {{ ref('int_customer_plan_periods') }}
+),
+
+first_day as (
+    select min(date_day) as date_day from calendar
+),
+
+-- a period adds its price and its customer on its first day and removes them on its end day;
+-- a running sum of these changes gives each day's totals without expanding periods into days
+period_changes as (
+    select
+        greatest(plan_periods.valid_from, first_day.date_day) as change_date,
+        plan_periods.mrr_usd as mrr_change_usd,
+        1 as customer_change
+    from plan_periods
+    cross join first_day
+
+    union all
+
+    select
+        greatest(plan_periods.valid_to, first_day.date_day) as change_date,
+        -plan_periods.mrr_usd as mrr_change_usd,
+        -1 as customer_change
+    from plan_periods
+    cross join first_day
+    where plan_periods.valid_to is not null
+),
+
+changes_by_day as (
+    select
+        change_date,
+        sum(mrr_change_usd) as mrr_change_usd,
+        sum(customer_change) as customer_change
+    from period_changes
+    group by change_date
+),
+
+running_totals as (
+    select
+        calendar.date_day,
+        sum(coalesce(changes_by_day.mrr_change_usd, 0)) over by_day as mrr_usd,
+        sum(coalesce(changes_by_day.customer_change, 0)) over by_day as active_customers
+    from calendar
+    left join changes_by_day
+        on calendar.date_day = changes_by_day.change_date
+    window by_day as (order by calendar.date_day rows unbounded preceding)
+),
+
+final as (
+    select
+        date_day as date,
+        cast(round(mrr_usd, 2) as decimal(18, 2)) as mrr_usd,
+        cast(active_customers as bigint) as active_customers
+    from running_totals
+)
+
+select
+    date,
+    mrr_usd,
+    active_customers
+from final
+order by date

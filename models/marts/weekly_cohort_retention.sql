@@ -1,0 +1,99 @@
+-- Weekly retention of signup cohorts: for each cohort week and each week since, how many of its
+-- users had at least one valid event, up to the as-of week (DESIGN.md, "Cohorts"). Users
+-- without a signup have no cohort; metric_exceptions counts them.
+
+with
+
+calendar as (
+    select * from {{ ref('int_calendar_days') }}
+),
+
+users as (
+    select * from {{ ref('int_users') }}
+),
+
+events as (
+    select * from {{ ref('int_events_deduplicated') }}
+),
+
+as_of_week as (
+    select max(week_start) as week_start from calendar
+),
+
+cohort_members as (
+    select
+        users.user_id,
+        users.cohort_week
+    from users
+    cross join as_of_week
+    where users.has_signup
+        and users.cohort_week <= as_of_week.week_start
+),
+
+cohorts as (
+    select
+        cohort_week,
+        count(*) as cohort_size
+    from cohort_members
+    group by cohort_week
+),
+
+-- every week from the cohort's own to the as-of week, so quiet weeks show zero
+cohort_weeks as (
+    select
+        cohorts.cohort_week,
+        cohorts.cohort_size,
+        cast(unnest(range(0, (as_of_week.week_start - cohorts.cohort_week) // 7 + 1)) as integer)
+            as weeks_since_signup
+    from cohorts
+    cross join as_of_week
+),
+
+-- distinct first, so the join to cohorts sees one row per user and week, not per event
+user_active_weeks as (
+    select distinct
+        user_id,
+        cast(date_trunc('week', event_date) as date) as week_start
+    from events
+),
+
+active_members as (
+    select
+        cohort_members.cohort_week,
+        cast((user_active_weeks.week_start - cohort_members.cohort_week) // 7 as integer)
+            as weeks_since_signup,
+        count(*) as active_users
+    from user_active_weeks
+    inner join cohort_members
+        on user_active_weeks.user_id = cohort_members.user_id
+        -- activity before the signup week belongs to no cohort week
+        and user_active_weeks.week_start >= cohort_members.cohort_week
+    cross join as_of_week
+    where user_active_weeks.week_start <= as_of_week.week_start
+    group by 1, 2
+),
+
+final as (
+    select
+        cohort_weeks.cohort_week,
+        cohort_weeks.weeks_since_signup,
+        cast(cohort_weeks.cohort_size as bigint) as cohort_size,
+        cast(coalesce(active_members.active_users, 0) as bigint) as active_users,
+        cast(round(coalesce(active_members.active_users, 0) / cohort_weeks.cohort_size, 4)
+            as decimal(5, 4)) as retention_rate,
+        cast(cohort_weeks.cohort_week + 7 * cohort_weeks.weeks_since_signup as date) as activity_week
+    from cohort_weeks
+    left join active_members
+        on cohort_weeks.cohort_week = active_members.cohort_week
+        and cohort_weeks.weeks_since_signup = active_members.weeks_since_signup
+)
+
+select
+    cohort_week,
+    weeks_since_signup,
+    cohort_size,
+    active_users,
+    retention_rate,
+    activity_week
+from final
+order by cohort_week, weeks_since_signup
