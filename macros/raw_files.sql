@@ -93,10 +93,8 @@
     {#-
         New lines of the given files (from raw_files_to_ingest) through the source's own
         reader, numbered within their file. The source's glob is swapped for the file list, so
-        DuckDB opens only those files. `with ordinality` numbers rows across the whole scan,
-        in file then line order, so a line's index in its file is its ordinal minus the file's
-        first ordinal. Lines the reader rejects are not numbered here: record_rejected_lines
-        puts them back and shifts the others to their true line numbers.
+        DuckDB opens only those files. Lines the reader rejects are not numbered here:
+        record_rejected_lines puts them back and shifts the others to their true numbers.
     -#}
     {%- if not files -%}
         select
@@ -113,12 +111,7 @@
         ) -%}
         with
         scanned as (
-            select
-                filename as path,
-                line,
-                scan_ordinal - min(scan_ordinal) over (partition by filename) + 1
-                    as decoded_line_index
-            from {{ reader }} with ordinality as scan (line, filename, scan_ordinal)
+            {{ number_rows_per_file(reader) }}
         ),
         files as (
             select * from (values
@@ -131,12 +124,12 @@
         select
             files.file_name,
             files.file_size_bytes,
-            scanned.decoded_line_index,
+            scanned.position_in_file as decoded_line_index,
             scanned.line
         from scanned
-        inner join files on scanned.path = files.path
+        inner join files on scanned.filename = files.path
         -- a grown file: keep only the lines after those already stored
-        where scanned.decoded_line_index > files.lines_ingested
+        where scanned.position_in_file > files.lines_ingested
     {%- endif -%}
 {% endmacro %}
 

@@ -25,20 +25,16 @@ valid_events as (
     select * from {{ ref('int_events_parsed') }}
     where
         quarantine_reason is null
-        {% if is_incremental() %}
-            and ingested_at > (
-                select coalesce(max(ingested_at), '-infinity'::timestamptz) from {{ this }}
-            )
-        {% endif %}
+        and {{ ingested_since_last_run() }}
 ),
 
 batch_winners as (
     select *
     from valid_events
     qualify row_number() over (
-        partition by event_id
-        order by event_ts desc, source_file desc, line_number desc
-    ) = 1
+            partition by event_id
+            order by event_ts desc, source_file desc, line_number desc
+        ) = 1
 ),
 
 final as (

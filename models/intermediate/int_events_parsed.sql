@@ -14,11 +14,7 @@ with
 
 event_lines as (
     select * from {{ ref('stg_app__event_lines') }}
-    {% if is_incremental() %}
-        where ingested_at > (
-            select coalesce(max(ingested_at), '-infinity'::timestamptz) from {{ this }}
-        )
-    {% endif %}
+    where {{ ingested_since_last_run() }}
 ),
 
 fx_rates as (
@@ -51,7 +47,7 @@ extracted as (
             '$.tax',
             '$.refers_to_event_id',
             '$.acquisition_channel'
-        ]) as fields
+        ]) as field_values
     from decoded
 ),
 
@@ -64,23 +60,23 @@ fields_named as (
         reader_error,
         payload,
         payload_type,
-        nullif(trim(fields[1] ->> '$'), '') as event_id,
-        nullif(trim(fields[2] ->> '$'), '') as user_id,
-        lower(trim(fields[3] ->> '$')) as event_type,
-        fields[4] ->> '$' as timestamp_text,
-        fields[5] ->> '$' as schema_version_text,
-        fields[6] as amount_json,
-        upper(trim(fields[7] ->> '$')) as currency_given,
-        fields[8] as tax_json,
-        nullif(trim(fields[9] ->> '$'), '') as refers_to_event_id,
-        fields[10] ->> '$' as acquisition_channel,
+        nullif(trim(field_values[1] ->> '$'), '') as event_id,
+        nullif(trim(field_values[2] ->> '$'), '') as user_id,
+        lower(trim(field_values[3] ->> '$')) as event_type,
+        field_values[4] ->> '$' as timestamp_text,
+        field_values[5] ->> '$' as schema_version_text,
+        field_values[6] as amount_json,
+        upper(trim(field_values[7] ->> '$')) as currency_given,
+        field_values[8] as tax_json,
+        nullif(trim(field_values[9] ->> '$'), '') as refers_to_event_id,
+        field_values[10] ->> '$' as acquisition_channel,
         -- schema v2 fields and unknown ones are kept, not judged (DESIGN.md, "Schema evolution")
         case
             when payload_type = 'OBJECT'
                 then list_filter(json_keys(payload), lambda k: k not in (
-                    'event_id', 'user_id', 'event_type', 'timestamp', 'schema_version',
-                    'amount', 'currency', 'tax', 'refers_to_event_id', 'acquisition_channel'
-                ))
+                        'event_id', 'user_id', 'event_type', 'timestamp', 'schema_version',
+                        'amount', 'currency', 'tax', 'refers_to_event_id', 'acquisition_channel'
+                    ))
         end as unknown_keys
     from extracted
 ),
@@ -92,12 +88,12 @@ typed as (
         -- (+HH:MM or +HHMM), or naive 'YYYY-MM-DD HH:MM:SS' read as UTC
         case
             when regexp_full_match(
-                timestamp_text,
-                '\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})'
-            ) then try_cast(timestamp_text as timestamptz)
+                    timestamp_text,
+                    '\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})'
+                ) then try_cast(timestamp_text as timestamptz)
             when regexp_full_match(
-                timestamp_text, '\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,9})?'
-            ) then try_cast(timestamp_text || '+00:00' as timestamptz)
+                    timestamp_text, '\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,9})?'
+                ) then try_cast(timestamp_text || '+00:00' as timestamptz)
         end as event_ts,
         coalesce(json_type(amount_json) in ('BIGINT', 'UBIGINT', 'DOUBLE'), false)
             as amount_is_number,
@@ -142,9 +138,9 @@ judged as (
             when event_id is null then 'missing_event_id'
             when user_id is null then 'missing_user_id'
             when event_type is null or event_type not in (
-                'signup', 'login', 'page_view', 'purchase', 'refund',
-                'trial_start', 'trial_convert', 'cancel'
-            ) then 'unknown_event_type'
+                    'signup', 'login', 'page_view', 'purchase', 'refund',
+                    'trial_start', 'trial_convert', 'cancel'
+                ) then 'unknown_event_type'
             when event_ts is null then 'invalid_timestamp'
             when
                 event_ts < '{{ var("min_valid_event_ts") }}'::timestamptz
@@ -185,8 +181,8 @@ final as (
         case
             when len(unknown_keys) > 0
                 then to_json(map_from_entries(list_transform(
-                    unknown_keys, lambda k: {'key': k, 'value': payload -> k}
-                )))
+                        unknown_keys, lambda k: { 'key': k, 'value': payload -> k }
+                    )))
         end as extra_fields,
 
         -- numerics

@@ -21,14 +21,14 @@ channel_ranges as (
 
 channel_days as (
     select
-        channel_ranges.channel,
-        day::date as spend_date
+        channel,
+        generated_day::date as spend_date
     from channel_ranges,
         generate_series(
-            channel_ranges.first_spend_date::timestamp,
-            channel_ranges.last_spend_date::timestamp,
+            first_spend_date::timestamp,
+            last_spend_date::timestamp,
             interval 1 day
-        ) as days (day)
+        ) as series (generated_day)
 ),
 
 final as (

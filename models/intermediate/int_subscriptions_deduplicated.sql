@@ -17,13 +17,13 @@ ranked as (
         count(*) over (partition by subscription_id) as record_count
     from valid_subscriptions
     qualify row_number() over (
-        partition by subscription_id
-        order by
-            created_at desc,
-            (status = 'canceled') desc,
-            source_file desc,
-            record_index desc
-    ) = 1
+            partition by subscription_id
+            order by
+                created_at desc,
+                (status = 'canceled') desc,
+                source_file desc,
+                record_index desc
+        ) = 1
 ),
 
 final as (

@@ -7,19 +7,14 @@
 with
 
 source as (
-    select
-        json,
-        filename,
-        -- numbers records across all files of the glob, in file order (DESIGN.md, "Bronze")
-        ordinality - min(ordinality) over (partition by filename) + 1 as record_index
-    from {{ source('billing', 'subscriptions') }} with ordinality
+    {{ number_rows_per_file(source('billing', 'subscriptions')) }}
 ),
 
 renamed as (
     select
         -- ids
         parse_filename(filename) as source_file,
-        record_index,
+        position_in_file as record_index,
         nullif(trim(json ->> 'subscription_id'), '') as subscription_id,
         nullif(trim(json ->> 'user_id'), '') as user_id,
         nullif(lower(trim(json ->> 'plan_id')), '') as plan_id,

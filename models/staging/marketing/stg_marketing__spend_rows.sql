@@ -6,21 +6,15 @@
 with
 
 source as (
-    select
-        date,
-        channel,
-        spend,
-        filename,
-        -- numbers rows across all files of the glob, in file order (DESIGN.md, "Bronze")
-        ordinality
-    from {{ source('marketing', 'spend') }} with ordinality
+    -- line 1 of each file is its header
+    {{ number_rows_per_file(source('marketing', 'spend'), first_number=2) }}
 ),
 
 renamed as (
     select
-        -- ids: line 1 is the header
+        -- ids
         parse_filename(filename) as source_file,
-        ordinality - min(ordinality) over (partition by filename) + 2 as line_number,
+        position_in_file as line_number,
 
         -- strings, as written
         date as spend_date_text,

@@ -1,0 +1,50 @@
+# Named tasks for a newcomer: `make build` and `make test` are all you need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DBT := $(BIN)/dbt --no-use-colors
+DBT_ARGS := --project-dir . --profiles-dir .
+DEFAULT_DATA_ARGS := --events 14337 --seed 42 --out data
+
+.PHONY: help venv build test test-python lint generate docs benchmark clean
+
+help:  ## list the tasks
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(BIN)/.installed  ## create the local virtualenv from requirements.txt
+
+build: venv  ## dbt build (seeds, models, tests) on the bundled data/
+	$(DBT) build $(DBT_ARGS)
+	@echo
+	@echo "Done. The lakehouse is $${LAKEHOUSE_DB:-lakehouse.duckdb} (schemas bronze, silver, gold, reference)."
+	@echo "  Look at a gold table:  $(BIN)/dbt show $(DBT_ARGS) --select daily_revenue_net"
+	@echo "  Browse the lineage:    make docs"
+	@echo "  Query it read-only:    $(BIN)/python -c \"import duckdb; print(duckdb.connect('lakehouse.duckdb', read_only=True).sql('from gold.mrr_monthly'))\""
+
+test: venv lint test-python  ## the whole test suite: lint, then pytest (which drives dbt)
+
+test-python: venv
+	$(BIN)/python -m pytest tests/python
+
+lint: venv  ## sqlfluff lint of models, macros and generic tests
+	$(BIN)/sqlfluff lint models tests/generic analyses
+
+generate: venv  ## regenerate the bundled data/ (byte-identical to the committed files)
+	$(BIN)/python scripts/generate_data.py $(DEFAULT_DATA_ARGS)
+
+docs: venv  ## generate and serve the dbt docs (lineage) on http://localhost:8080
+	$(DBT) docs generate $(DBT_ARGS)
+	$(DBT) docs serve $(DBT_ARGS) --port 8080
+
+benchmark: venv  ## measure 1M and 10M events end to end (see BENCHMARKS.md)
+	$(BIN)/python scripts/benchmark.py
+
+clean:  ## remove generated state (keeps the venv)
+	rm -rf target logs dbt_packages lakehouse.duckdb lakehouse.duckdb.wal
