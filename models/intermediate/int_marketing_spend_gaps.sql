@@ -1,8 +1,8 @@
 {{ config(materialized='table') }}
 
--- Days without a spend row, per paid channel, between the channel's first and last spend
--- day: gold counts them as zero spend, and this table reports them (DESIGN.md,
--- "Marketing spend").
+-- Days without a spend row for a paid channel, within the days the spend files cover (first
+-- to last spend day of any channel): gold counts them as zero spend, and this table reports
+-- them (DESIGN.md, "Marketing spend").
 
 with
 
@@ -10,25 +10,27 @@ spend_daily as (
     select * from {{ ref('int_marketing_spend_daily') }}
 ),
 
-channel_ranges as (
-    select
-        channel,
-        min(spend_date) as first_spend_date,
-        max(spend_date) as last_spend_date
+covered_days as (
+    select generated_day::date as spend_date
+    from
+        generate_series(
+            (select min(spend_date) from spend_daily)::timestamp,
+            (select max(spend_date) from spend_daily)::timestamp,
+            interval 1 day
+        ) as series (generated_day)
+),
+
+paid_channels as (
+    select distinct channel
     from spend_daily
-    group by channel
 ),
 
 channel_days as (
     select
-        channel,
-        generated_day::date as spend_date
-    from channel_ranges,
-        generate_series(
-            first_spend_date::timestamp,
-            last_spend_date::timestamp,
-            interval 1 day
-        ) as series (generated_day)
+        paid_channels.channel,
+        covered_days.spend_date
+    from paid_channels
+    cross join covered_days
 ),
 
 final as (

@@ -49,14 +49,15 @@ class Lakehouse:
             "DBT_LOG_PATH": str(self.workdir / "logs"),
         }
         proc = subprocess.run(
-            [str(DBT), command, "--project-dir", str(PROJECT_DIR), "--profiles-dir",
+            [str(DBT), "--no-use-colors", command, "--project-dir", str(PROJECT_DIR), "--profiles-dir",
              str(PROJECT_DIR), "--vars", repr(all_vars), *args],
             env=env, capture_output=True, text=True, check=False,
         )
         return DbtRun(proc.returncode, proc.stdout + proc.stderr)
 
     def build(self, *args: str, vars_: dict[str, Any] | None = None) -> DbtRun:
-        run = self.dbt("build", *args, vars_=vars_)
+        """`dbt build` with data tests; unit tests run once, in test_unit_tests.py."""
+        run = self.dbt("build", "--exclude", "resource_type:unit_test", *args, vars_=vars_)
         run.assert_ok()
         return run
 

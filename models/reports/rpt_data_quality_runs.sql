@@ -1,0 +1,182 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+-- One row per run: the state of the lakehouse after the run, and what the run brought. The
+-- data-quality gates (tests on this model, thresholds from vars) read the latest row
+-- (DESIGN.md, "Data-quality gates").
+
+with
+
+event_lines as (
+    select * from {{ ref('stg_app__event_lines') }}
+),
+
+parsed as (
+    select * from {{ ref('int_events_parsed') }}
+),
+
+events as (
+    select * from {{ ref('int_events_deduplicated') }}
+),
+
+versions as (
+    select * from {{ ref('int_event_versions_audited') }}
+),
+
+spend_gaps as (
+    select * from {{ ref('int_marketing_spend_gaps') }}
+),
+
+{% if is_incremental() %}
+previous_runs as (
+    select * from {{ this }}
+),
+{% endif %}
+
+line_counts as (
+    select
+        count(*) as raw_lines,
+        count(*) filter (where ingest_invocation_id = '{{ invocation_id }}') as new_raw_lines,
+        count(distinct source_file) as raw_files,
+        count(distinct source_file) filter (
+            where ingest_invocation_id = '{{ invocation_id }}'
+        ) as new_raw_files
+    from event_lines
+),
+
+verdict_counts as (
+    select
+        count(*) filter (where quarantine_reason is not null) as quarantined_lines,
+        count(*) filter (where quarantine_reason is null) as valid_lines,
+        count(*) filter (
+            where quarantine_reason is null and extra_fields is not null
+        ) as lines_with_unknown_fields,
+        count(*) filter (
+            where quarantine_reason is null and schema_version not in (1, 2)
+        ) as lines_with_unknown_schema_version
+    from parsed
+),
+
+file_max_ts as (
+    -- a late event arrived in a file after another file that held a later event
+    select
+        source_file,
+        max(event_ts) as max_event_ts
+    from parsed
+    where quarantine_reason is null
+    group by source_file
+),
+
+previous_files_max_ts as (
+    select
+        source_file,
+        max(max_event_ts) over (
+            order by source_file rows between unbounded preceding and 1 preceding
+        ) as earlier_files_max_event_ts
+    from file_max_ts
+),
+
+late_counts as (
+    select count(*) as late_events
+    from events
+    inner join previous_files_max_ts
+        on events.source_file = previous_files_max_ts.source_file
+    where events.event_ts < previous_files_max_ts.earlier_files_max_event_ts
+),
+
+event_counts as (
+    select
+        count(*) as events,
+        max(event_ts) as latest_event_ts
+    from events
+),
+
+duplicate_counts as (
+    select
+        count(*) filter (where not is_winner) as duplicate_lines_dropped,
+        count(distinct event_id) filter (where is_conflicting) as conflicting_events
+    from versions
+),
+
+orphan_counts as (
+    select count(*) as orphan_refunds
+    from events as refunds
+    left join events as purchases
+        on
+            refunds.refers_to_event_id = purchases.event_id
+            and purchases.event_type = 'purchase'
+    where refunds.event_type = 'refund' and purchases.event_id is null
+),
+
+gap_counts as (
+    select count(*) as spend_gap_days
+    from spend_gaps
+),
+
+volume_history as (
+    -- lines brought by the last runs that brought any
+    {% if is_incremental() %}
+        select avg(new_raw_lines) as recent_avg_new_raw_lines
+        from (
+            select new_raw_lines
+            from previous_runs
+            where new_raw_lines > 0
+            order by run_started_at desc
+            limit {{ var('dq_volume_window_runs') }}
+        )
+    {% else %}
+        select null::double as recent_avg_new_raw_lines
+    {% endif %}
+),
+
+final as (
+    select
+        '{{ invocation_id }}' as invocation_id,
+        '{{ run_started_at }}'::timestamptz as run_started_at,
+        line_counts.raw_files,
+        line_counts.new_raw_files,
+        line_counts.raw_lines,
+        line_counts.new_raw_lines,
+        verdict_counts.valid_lines,
+        verdict_counts.quarantined_lines,
+        event_counts.events,
+        duplicate_counts.duplicate_lines_dropped,
+        duplicate_counts.conflicting_events,
+        late_counts.late_events,
+        orphan_counts.orphan_refunds,
+        gap_counts.spend_gap_days,
+        verdict_counts.lines_with_unknown_fields,
+        verdict_counts.lines_with_unknown_schema_version,
+        event_counts.latest_event_ts,
+        verdict_counts.quarantined_lines / nullif(line_counts.raw_lines, 0) as quarantine_rate,
+        duplicate_counts.duplicate_lines_dropped
+        / nullif(verdict_counts.valid_lines, 0) as duplicate_rate,
+        duplicate_counts.conflicting_events / nullif(event_counts.events, 0)
+            as conflicting_duplicate_rate,
+        late_counts.late_events / nullif(event_counts.events, 0) as late_event_rate,
+        -- how far this run's volume is from the recent average, as a factor >= 1
+        case
+            when line_counts.new_raw_lines > 0 and volume_history.recent_avg_new_raw_lines > 0
+                then greatest(
+                    line_counts.new_raw_lines / volume_history.recent_avg_new_raw_lines,
+                    volume_history.recent_avg_new_raw_lines / line_counts.new_raw_lines
+                )
+        end as batch_volume_deviation,
+        date_diff('hour', event_counts.latest_event_ts, '{{ run_started_at }}'::timestamptz)
+            as hours_since_latest_event
+    from line_counts
+    cross join verdict_counts
+    cross join late_counts
+    cross join event_counts
+    cross join duplicate_counts
+    cross join orphan_counts
+    cross join gap_counts
+    cross join volume_history
+)
+
+select * from final
