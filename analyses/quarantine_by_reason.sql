@@ -10,7 +10,7 @@ quarantined as (
 select
     source_file,
     quarantine_reason,
-    count(*) as lines
+    count(*) as quarantined_lines
 from quarantined
 group by source_file, quarantine_reason
-order by source_file asc, lines desc
+order by source_file asc, quarantined_lines desc

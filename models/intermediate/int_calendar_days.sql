@@ -19,22 +19,29 @@ marketing_spend as (
 ),
 
 data_dates as (
-    select min(event_date) as first_date, max(event_date) as last_date from events
+    select
+        min(event_date) as first_date,
+        max(event_date) as last_date
+    from events
     union all
-    select min(start_date), max(start_date) from subscriptions
+    select
+        min(start_date) as first_date,
+        max(start_date) as last_date
+    from subscriptions
     union all
-    select min(spend_date), max(spend_date) from marketing_spend
+    select
+        min(spend_date) as first_date,
+        max(spend_date) as last_date
+    from marketing_spend
 ),
 
 bounds as (
     select
         min(first_date) as first_date,
-        {%- if var('as_of_date') %}
-        -- the var pins the reporting day, whatever arrived later
-        cast('{{ var("as_of_date") }}' as date) as last_date
-        {%- else %}
-        max(last_date) as last_date
-        {%- endif %}
+        -- the var, when set, pins the reporting day whatever arrived later
+        coalesce(
+            cast(nullif('{{ var("as_of_date") or "" }}', '') as date), max(last_date)
+        ) as last_date
     from data_dates
 ),
 

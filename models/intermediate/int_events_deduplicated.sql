@@ -49,6 +49,7 @@ final as (
         schema_version,
         currency,
         acquisition_channel,
+        page,
         extra_fields,
 
         -- numerics

@@ -46,7 +46,8 @@ extracted as (
             '$.currency',
             '$.tax',
             '$.refers_to_event_id',
-            '$.acquisition_channel'
+            '$.acquisition_channel',
+            '$.page'
         ]) as field_values
     from decoded
 ),
@@ -70,12 +71,14 @@ fields_named as (
         field_values[8] as tax_json,
         nullif(trim(field_values[9] ->> '$'), '') as refers_to_event_id,
         field_values[10] ->> '$' as acquisition_channel,
+        field_values[11] ->> '$' as page,
         -- schema v2 fields and unknown ones are kept, not judged (DESIGN.md, "Schema evolution")
         case
             when payload_type = 'OBJECT'
                 then list_filter(json_keys(payload), lambda k: k not in (
                         'event_id', 'user_id', 'event_type', 'timestamp', 'schema_version',
-                        'amount', 'currency', 'tax', 'refers_to_event_id', 'acquisition_channel'
+                        'amount', 'currency', 'tax', 'refers_to_event_id', 'acquisition_channel',
+                        'page'
                     ))
         end as unknown_keys
     from extracted
@@ -178,6 +181,7 @@ final as (
         schema_version,
         currency,
         acquisition_channel,
+        page,
         case
             when len(unknown_keys) > 0
                 then to_json(map_from_entries(list_transform(
@@ -187,9 +191,9 @@ final as (
 
         -- numerics
         amount,
-        amount * usd_per_unit as amount_usd,
+        {{ to_usd("amount", "usd_per_unit") }} as amount_usd,
         tax,
-        tax * usd_per_unit as tax_usd,
+        {{ to_usd("tax", "usd_per_unit") }} as tax_usd,
 
         -- timestamps
         event_ts,
@@ -207,6 +211,7 @@ final as (
             'tax': tax,
             'refers_to_event_id': refers_to_event_id,
             'acquisition_channel': acquisition_channel,
+            'page': page,
             'schema_version': schema_version,
             'extra_fields': extra_fields
         })::varchar) as content_hash

@@ -54,7 +54,7 @@ final as (
         status,
         currency,
         price,
-        price * usd_per_unit as price_usd,
+        {{ to_usd("price", "usd_per_unit") }} as price_usd,
         start_date,
         end_date,
         created_at,

@@ -21,7 +21,8 @@ active_users_by_day as (
 
 final as (
     select
-        calendar.date_day as date,
+        -- the column name is fixed by the metric contract
+        calendar.date_day as date,  -- noqa: RF04
         cast(coalesce(active_users_by_day.dau, 0) as bigint) as dau
     from calendar
     left join active_users_by_day

@@ -24,7 +24,8 @@ purchases_by_day as (
 
 final as (
     select
-        calendar.date_day as date,
+        -- the column name is fixed by the metric contract
+        calendar.date_day as date,  -- noqa: RF04
         -- rounded once, on the day's exact total
         cast(round(coalesce(purchases_by_day.gross_revenue_usd, 0), 2) as decimal(18, 2))
             as gross_revenue_usd,

@@ -35,7 +35,8 @@ rounded as (
 
 final as (
     select
-        date_day as date,
+        -- the column name is fixed by the metric contract
+        date_day as date,  -- noqa: RF04
         gross_revenue_usd,
         refunds_usd,
         -- the difference of the two published cents, so every row adds up exactly

@@ -49,19 +49,23 @@ user_exceptions as (
 ),
 
 -- the same as-of window as daily_revenue_net, so the amounts can be read against it
+refunds as (
+    select transactions.*
+    from transactions
+    cross join calendar_bounds
+    where
+        transactions.transaction_type = 'refund'
+        and transactions.recognized_date <= calendar_bounds.last_date
+),
+
 refund_exceptions as (
     select
         'revenue' as area,
         'refund_before_purchase' as exception,
         cast(null as varchar) as channel,
-        count(*) filter (where transactions.is_refund_before_purchase) as occurrences,
-        coalesce(sum(transactions.amount_usd) filter (
-            where transactions.is_refund_before_purchase
-        ), 0) as amount_usd
-    from transactions
-    cross join calendar_bounds
-    where transactions.transaction_type = 'refund'
-        and transactions.recognized_date <= calendar_bounds.last_date
+        count(*) filter (where is_refund_before_purchase) as occurrences,
+        coalesce(sum(amount_usd) filter (where is_refund_before_purchase), 0) as amount_usd
+    from refunds
 
     union all
 
@@ -69,13 +73,19 @@ refund_exceptions as (
         'revenue' as area,
         'orphan_refund' as exception,
         cast(null as varchar) as channel,
-        count(*) filter (where transactions.is_orphan_refund) as occurrences,
-        coalesce(sum(transactions.amount_usd) filter (where transactions.is_orphan_refund), 0)
-            as amount_usd
-    from transactions
-    cross join calendar_bounds
-    where transactions.transaction_type = 'refund'
-        and transactions.recognized_date <= calendar_bounds.last_date
+        count(*) filter (where is_orphan_refund) as occurrences,
+        coalesce(sum(amount_usd) filter (where is_orphan_refund), 0) as amount_usd
+    from refunds
+
+    union all
+
+    select
+        'revenue' as area,
+        'refund_above_purchase' as exception,
+        cast(null as varchar) as channel,
+        count(*) filter (where is_refund_above_purchase) as occurrences,
+        coalesce(sum(amount_usd) filter (where is_refund_above_purchase), 0) as amount_usd
+    from refunds
 ),
 
 spend_gap_exceptions as (

@@ -57,7 +57,8 @@ running_totals as (
 
 final as (
     select
-        date_day as date,
+        -- the column name is fixed by the metric contract
+        date_day as date,  -- noqa: RF04
         cast(round(mrr_usd, 2) as decimal(18, 2)) as mrr_usd,
         cast(active_customers as bigint) as active_customers
     from running_totals

@@ -36,7 +36,8 @@ movements_by_month as (
 
 final as (
     select
-        months.month_start as month,
+        -- the column name is fixed by the metric contract
+        months.month_start as month,  -- noqa: RF04
         cast(round(coalesce(movements_by_month.mrr_usd, 0), 2) as decimal(18, 2)) as mrr_usd,
         cast(coalesce(movements_by_month.active_customers, 0) as bigint) as active_customers,
         cast(round(coalesce(movements_by_month.new_mrr_usd, 0), 2) as decimal(18, 2))

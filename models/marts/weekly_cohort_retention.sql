@@ -17,17 +17,22 @@ events as (
 ),
 
 as_of_week as (
-    select max(week_start) as week_start from calendar
+    select
+        max(date_day) as as_of_date,
+        max(week_start) as week_start
+    from calendar
 ),
 
+-- signups and events after the as-of day are not reported yet, even inside the as-of week
 cohort_members as (
     select
         users.user_id,
         users.cohort_week
     from users
     cross join as_of_week
-    where users.has_signup
-        and users.cohort_week <= as_of_week.week_start
+    where
+        users.has_signup
+        and users.signup_date <= as_of_week.as_of_date
 ),
 
 cohorts as (
@@ -52,25 +57,33 @@ cohort_weeks as (
 -- distinct first, so the join to cohorts sees one row per user and week, not per event
 user_active_weeks as (
     select distinct
-        user_id,
-        cast(date_trunc('week', event_date) as date) as week_start
+        events.user_id,
+        cast(date_trunc('week', events.event_date) as date) as week_start
     from events
+    cross join as_of_week
+    where events.event_date <= as_of_week.as_of_date
+),
+
+member_active_weeks as (
+    select
+        cohort_members.cohort_week,
+        cast((user_active_weeks.week_start - cohort_members.cohort_week) // 7 as integer)
+            as weeks_since_signup
+    from user_active_weeks
+    inner join cohort_members
+        on
+            user_active_weeks.user_id = cohort_members.user_id
+            -- activity before the signup week belongs to no cohort week
+            and user_active_weeks.week_start >= cohort_members.cohort_week
 ),
 
 active_members as (
     select
-        cohort_members.cohort_week,
-        cast((user_active_weeks.week_start - cohort_members.cohort_week) // 7 as integer)
-            as weeks_since_signup,
+        cohort_week,
+        weeks_since_signup,
         count(*) as active_users
-    from user_active_weeks
-    inner join cohort_members
-        on user_active_weeks.user_id = cohort_members.user_id
-        -- activity before the signup week belongs to no cohort week
-        and user_active_weeks.week_start >= cohort_members.cohort_week
-    cross join as_of_week
-    where user_active_weeks.week_start <= as_of_week.week_start
-    group by 1, 2
+    from member_active_weeks
+    group by cohort_week, weeks_since_signup
 ),
 
 final as (
@@ -79,13 +92,17 @@ final as (
         cohort_weeks.weeks_since_signup,
         cast(cohort_weeks.cohort_size as bigint) as cohort_size,
         cast(coalesce(active_members.active_users, 0) as bigint) as active_users,
-        cast(round(coalesce(active_members.active_users, 0) / cohort_weeks.cohort_size, 4)
-            as decimal(5, 4)) as retention_rate,
-        cast(cohort_weeks.cohort_week + 7 * cohort_weeks.weeks_since_signup as date) as activity_week
+        cast(
+            round(coalesce(active_members.active_users, 0) / cohort_weeks.cohort_size, 4)
+            as decimal(5, 4)
+        ) as retention_rate,
+        cast(cohort_weeks.cohort_week + 7 * cohort_weeks.weeks_since_signup as date)
+            as activity_week
     from cohort_weeks
     left join active_members
-        on cohort_weeks.cohort_week = active_members.cohort_week
-        and cohort_weeks.weeks_since_signup = active_members.weeks_since_signup
+        on
+            cohort_weeks.cohort_week = active_members.cohort_week
+            and cohort_weeks.weeks_since_signup = active_members.weeks_since_signup
 )
 
 select

@@ -32,12 +32,6 @@ spend_gaps as (
     select * from {{ ref('int_marketing_spend_gaps') }}
 ),
 
-{% if is_incremental() %}
-previous_runs as (
-    select * from {{ this }}
-),
-{% endif %}
-
 line_counts as (
     select
         count(*) as raw_lines,
@@ -118,20 +112,28 @@ gap_counts as (
     from spend_gaps
 ),
 
-volume_history as (
+recent_volume as (
     -- lines brought by the last runs that brought any
     {% if is_incremental() %}
-        select avg(new_raw_lines) as recent_avg_new_raw_lines
+        select avg(new_raw_lines) as avg_new_raw_lines
         from (
             select new_raw_lines
-            from previous_runs
+            from {{ this }}
             where new_raw_lines > 0
             order by run_started_at desc
             limit {{ var('dq_volume_window_runs') }}
         )
     {% else %}
-        select null::double as recent_avg_new_raw_lines
+        select null::double as avg_new_raw_lines
     {% endif %}
+),
+
+volume_history as (
+    select
+        nullif(line_counts.new_raw_lines, 0)
+        / nullif(recent_volume.avg_new_raw_lines, 0) as volume_ratio
+    from line_counts
+    cross join recent_volume
 ),
 
 final as (
@@ -160,13 +162,8 @@ final as (
             as conflicting_duplicate_rate,
         late_counts.late_events / nullif(event_counts.events, 0) as late_event_rate,
         -- how far this run's volume is from the recent average, as a factor >= 1
-        case
-            when line_counts.new_raw_lines > 0 and volume_history.recent_avg_new_raw_lines > 0
-                then greatest(
-                    line_counts.new_raw_lines / volume_history.recent_avg_new_raw_lines,
-                    volume_history.recent_avg_new_raw_lines / line_counts.new_raw_lines
-                )
-        end as batch_volume_deviation,
+        greatest(volume_history.volume_ratio, 1 / volume_history.volume_ratio)
+            as batch_volume_deviation,
         date_diff('hour', event_counts.latest_event_ts, '{{ run_started_at }}'::timestamptz)
             as hours_since_latest_event
     from line_counts

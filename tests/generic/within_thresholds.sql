@@ -2,11 +2,11 @@
 {#- Data-quality gate on the latest row of a per-run model: one failing row when the value
     is above warn_above, two when it is above error_above. With warn_if '>=1' and
     error_if '>=2', one test warns or fails the build by the thresholds (none = no limit). -#}
-{{ config(warn_if='>=1', error_if='>=2') }}
-{#- thresholds arrive rendered from vars: a null var renders as the text 'None' -#}
-{%- set no_limit = [none, 'None', 'none', 'null', ''] -%}
-{%- set warn_limit = 'null' if warn_above in no_limit else warn_above -%}
-{%- set error_limit = 'null' if error_above in no_limit else error_above -%}
+    {{ config(warn_if='>=1', error_if='>=2') }}
+    {#- thresholds arrive rendered from vars: a null var renders as the text 'None' -#}
+    {%- set no_limit = [none, 'None', 'none', 'null', ''] -%}
+    {%- set warn_limit = 'null' if warn_above in no_limit else warn_above -%}
+    {%- set error_limit = 'null' if error_above in no_limit else error_above -%}
 with
 
 latest as (

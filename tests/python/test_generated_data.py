@@ -61,6 +61,14 @@ def test_each_injected_trap_lands_in_quarantine_with_its_reason(
         " from silver.int_event_files_reconciled")
     assert rows == [(manifest["totals"]["event_lines"], manifest["totals"]["events"], True)]
 
+    # unknown fields and schema versions are kept and counted, not quarantined
+    assert lakehouse.query(
+        "select lines_with_unknown_fields, lines_with_unknown_schema_version, spend_gap_days"
+        " from reports.rpt_data_quality_runs") == [(
+            manifest["traps"]["unknown_fields"]["count"],
+            manifest["traps"]["future_schema_version"]["count"],
+            manifest["traps"]["spend_missing_days"]["count"])]
+
     conflicting = set(manifest["traps"]["conflicting_duplicates"]["event_ids"])
     flagged = {r[0] for r in lakehouse.query(
         "select distinct event_id from silver.int_event_versions_audited where is_conflicting")}

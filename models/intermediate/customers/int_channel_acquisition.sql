@@ -35,7 +35,9 @@ spend_by_channel as (
         sum(marketing_spend.spend_usd) as spend_usd
     from marketing_spend
     cross join calendar_bounds
-    where marketing_spend.spend_date between calendar_bounds.first_date and calendar_bounds.last_date
+    where
+        marketing_spend.spend_date
+        between calendar_bounds.first_date and calendar_bounds.last_date
     group by marketing_spend.channel
 ),
 

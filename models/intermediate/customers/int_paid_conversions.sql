@@ -42,8 +42,8 @@ first_conversions as (
     select *
     from conversion_candidates
     qualify row_number() over (
-        partition by user_id order by converted_at, conversion_type, conversion_source_id
-    ) = 1
+            partition by user_id order by converted_at, conversion_type, conversion_source_id
+        ) = 1
 ),
 
 final as (

@@ -22,9 +22,17 @@ known_users as (
         user_id,
         min(first_seen_date) as first_seen_date
     from (
-        select user_id, min(event_date) as first_seen_date from events group by user_id
+        select
+            user_id,
+            min(event_date) as first_seen_date
+        from events
+        group by user_id
         union all
-        select user_id, min(start_date) as first_seen_date from subscriptions group by user_id
+        select
+            user_id,
+            min(start_date) as first_seen_date
+        from subscriptions
+        group by user_id
     ) as sightings
     group by user_id
 ),
@@ -40,8 +48,8 @@ first_signups as (
     from events
     where event_type = 'signup'
     qualify row_number() over (
-        partition by user_id order by event_ts, source_file, line_number, event_id
-    ) = 1
+            partition by user_id order by event_ts, source_file, line_number, event_id
+        ) = 1
 ),
 
 -- spellings vary in case and spacing; the alias seed maps them to the spend file's names

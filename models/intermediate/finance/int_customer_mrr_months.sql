@@ -30,8 +30,12 @@ closing_plans as (
         plan_periods.mrr_usd
     from month_closes
     inner join plan_periods
-        on plan_periods.valid_from <= month_closes.close_date
-        and (plan_periods.valid_to is null or plan_periods.valid_to > month_closes.close_date)
+        on month_closes.close_date >= plan_periods.valid_from
+            and (plan_periods.valid_to is null or month_closes.close_date < plan_periods.valid_to)
+),
+
+last_month as (
+    select max(month_start) as month_start from month_closes
 ),
 
 -- the same closes seen from the following month
@@ -41,7 +45,8 @@ previous_closes as (
         cast(closing_plans.month_start + interval 1 month as date) as month_start,
         closing_plans.mrr_usd
     from closing_plans
-    where closing_plans.month_start < (select max(month_start) from month_closes)
+    cross join last_month
+    where closing_plans.month_start < last_month.month_start
 ),
 
 customer_months as (
@@ -54,7 +59,7 @@ customer_months as (
     from closing_plans
     full outer join previous_closes
         on closing_plans.user_id = previous_closes.user_id
-        and closing_plans.month_start = previous_closes.month_start
+            and closing_plans.month_start = previous_closes.month_start
 ),
 
 -- a customer paying again after a close at zero is a reactivation, unless they never paid at

@@ -34,9 +34,15 @@ live_spans as (
 
 -- the days on which a customer's set of live subscriptions can change
 boundaries as (
-    select user_id, start_date as boundary_date from live_spans
+    select
+        user_id,
+        start_date as boundary_date
+    from live_spans
     union
-    select user_id, end_date as boundary_date from live_spans
+    select
+        user_id,
+        end_date as boundary_date
+    from live_spans
     where end_date is not null
 ),
 
@@ -61,12 +67,18 @@ interval_plans as (
     from elementary_intervals
     inner join live_spans
         on elementary_intervals.user_id = live_spans.user_id
-        and live_spans.start_date <= elementary_intervals.interval_start
-        and (live_spans.end_date is null or live_spans.end_date > elementary_intervals.interval_start)
+            and elementary_intervals.interval_start >= live_spans.start_date
+            and (
+                live_spans.end_date is null
+                or elementary_intervals.interval_start < live_spans.end_date
+            )
     qualify row_number() over (
-        partition by elementary_intervals.user_id, elementary_intervals.interval_start
-        order by live_spans.start_date desc, live_spans.created_at desc, live_spans.subscription_id desc
-    ) = 1
+            partition by elementary_intervals.user_id, elementary_intervals.interval_start
+            order by
+                live_spans.start_date desc,
+                live_spans.created_at desc,
+                live_spans.subscription_id desc
+        ) = 1
 ),
 
 -- glue back-to-back intervals of the same subscription into one period (gaps and islands)

@@ -55,7 +55,8 @@ refunds_with_purchase as (
         abs(refunds.amount) as amount,
         greatest(refunds.event_date, purchases.event_date) as recognized_date,
         coalesce(refunds.event_ts < purchases.event_ts, false) as is_refund_before_purchase,
-        purchases.event_id is null as is_orphan_refund
+        purchases.event_id is null as is_orphan_refund,
+        purchases.amount_usd as purchase_amount_usd
     from refunds
     left join purchases
         on refunds.refers_to_event_id = purchases.event_id
@@ -67,12 +68,12 @@ refunds_converted as (
     select
         refunds_with_purchase.*,
         cast(refunds_with_purchase.amount as decimal(38, 10))
-            * fx_rates.usd_per_unit as amount_usd
+        * fx_rates.usd_per_unit as amount_usd
     from refunds_with_purchase
     left join fx_rates
         on refunds_with_purchase.currency = fx_rates.currency
-        and refunds_with_purchase.event_date >= fx_rates.valid_from
-        and (fx_rates.valid_to is null or refunds_with_purchase.event_date < fx_rates.valid_to)
+            and refunds_with_purchase.event_date >= fx_rates.valid_from
+            and (fx_rates.valid_to is null or refunds_with_purchase.event_date < fx_rates.valid_to)
 ),
 
 final as (
@@ -89,7 +90,8 @@ final as (
         cast(amount_usd as decimal(38, 10)) as amount_usd,
         cast(tax_usd as decimal(38, 10)) as tax_usd,
         false as is_refund_before_purchase,
-        false as is_orphan_refund
+        false as is_orphan_refund,
+        false as is_refund_above_purchase
     from purchases
 
     union all
@@ -108,7 +110,10 @@ final as (
         -- refund tax is not reported: tax is shown beside gross revenue only
         cast(null as decimal(38, 10)) as tax_usd,
         is_refund_before_purchase,
-        is_orphan_refund
+        is_orphan_refund,
+        -- counted in full, as the contract says, but shown: the refund's own currency can make
+        -- it larger than what was paid
+        coalesce(amount_usd > purchase_amount_usd, false) as is_refund_above_purchase
     from refunds_converted
 )
 

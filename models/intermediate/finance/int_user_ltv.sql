@@ -46,26 +46,37 @@ converters as (
     where conversions.conversion_date <= as_of.date_day
 ),
 
-final as (
+-- as of the as-of day: a signup after it has not happened yet
+users_as_of as (
     select
         users.user_id,
-        users.channel,
-        users.has_signup,
-        converters.user_id is not null as is_paid_converter,
+        users.first_seen_date,
+        coalesce(users.has_signup and users.signup_date <= as_of.date_day, false) as has_signup,
+        users.channel
+    from users
+    cross join as_of
+    where users.first_seen_date <= as_of.date_day
+),
+
+final as (
+    select
+        users_as_of.user_id,
+        case when users_as_of.has_signup then users_as_of.channel else 'Unknown' end as channel,
+        users_as_of.has_signup,
+        users_as_of.has_signup and converters.user_id is not null as is_paid_converter,
         cast(coalesce(revenue_by_user.gross_revenue_usd, 0) as decimal(38, 10))
             as gross_revenue_usd,
         cast(coalesce(revenue_by_user.refunds_usd, 0) as decimal(38, 10)) as refunds_usd,
         cast(
-            coalesce(revenue_by_user.gross_revenue_usd, 0) - coalesce(revenue_by_user.refunds_usd, 0)
+            coalesce(revenue_by_user.gross_revenue_usd, 0)
+            - coalesce(revenue_by_user.refunds_usd, 0)
             as decimal(38, 10)
         ) as ltv_usd
-    from users
-    cross join as_of
+    from users_as_of
     left join revenue_by_user
-        on users.user_id = revenue_by_user.user_id
+        on users_as_of.user_id = revenue_by_user.user_id
     left join converters
-        on users.user_id = converters.user_id
-    where users.first_seen_date <= as_of.date_day
+        on users_as_of.user_id = converters.user_id
 )
 
 select * from final
