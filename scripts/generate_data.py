@@ -585,6 +585,10 @@ class EventStream:
             step = max(1, round(cents * (0.05, 0.1, 0.25, 0.5)[int(rng.integers(4))]))
             cents = cents + step if rng.random() < 0.5 or cents <= step else cents - step
         sign = 1 if amount.cents > 0 else -1  # a negative refund stays negative
+        if currency != amount.currency and ', "tax": ' in line:
+            # a tax follows its amount into the new currency
+            tax = f', "tax": {money(round(cents * TAX_RATE[currency]))}'
+            line = re.sub(r', "tax": [0-9.]+', tax, line, count=1)
         return line.replace(amount.text, amount_fields(sign * cents, currency), 1)
 
     def splice(self, lo: int, hi: int, lines: list[str], writer: EventWriter) -> list[str]:

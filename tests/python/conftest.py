@@ -19,13 +19,27 @@ DBT = Path(sys.executable).with_name("dbt")
 GENERATOR = PROJECT_DIR / "scripts" / "generate_data.py"
 
 
+# Hand-made files with a few lines, half of them broken, are far above the production
+# data-quality thresholds: tests about bronze and silver lift the error levels.
+RELAXED_GATES: dict[str, Any] = {
+    f"dq_{gate}": {"warn": None, "error": None}
+    for gate in ("quarantine_rate", "duplicate_rate", "conflicting_duplicate_rate",
+                 "late_event_rate", "batch_volume_deviation")
+}
+
+
 @dataclass
 class DbtRun:
     returncode: int
     output: str
 
     def assert_ok(self) -> None:
-        assert self.returncode == 0, f"dbt failed:\n{self.output[-6000:]}"
+        assert self.returncode == 0, f"dbt failed:\n{self.summary()}"
+
+    def summary(self) -> str:
+        """What went wrong: dbt's closing section, or else its last lines."""
+        start = self.output.find("Completed with")
+        return self.output[start:] if start >= 0 else self.output[-4000:]
 
 
 @dataclass
@@ -103,6 +117,7 @@ def bundled_data() -> Iterator[Path]:
 
 import json  # noqa: E402  (kept with the trust-suite helpers that use them)
 import signal  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 
 TRUST_DBT_THREADS = "4"  # models are small: more threads than cores hide dbt's per-model latency
@@ -132,11 +147,12 @@ class TrustLakehouse(Lakehouse):
         assert self.raw_root == self.workdir / "raw", "raw files live in workdir/raw"
         self.raw_root.mkdir(parents=True, exist_ok=True)
 
-    def _command(self, command: str, *args: str, vars_: dict[str, Any] | None) -> list[str]:
+    def _command(self, command: str, *args: str, vars_: dict[str, Any] | None,
+                 log_flags: Sequence[str] = ()) -> list[str]:
         all_vars = {"raw_root": str(self.link / "raw"), **(vars_ or {})}
-        return [str(DBT), "--no-use-colors", command, "--project-dir", str(PROJECT_DIR),
-                "--profiles-dir", str(PROJECT_DIR), "--vars", repr(all_vars),
-                "--threads", TRUST_DBT_THREADS, *args]
+        return [str(DBT), "--no-use-colors", *log_flags, command,
+                "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+                "--vars", repr(all_vars), "--threads", TRUST_DBT_THREADS, *args]
 
     def _env(self) -> dict[str, str]:
         staged = self.link.with_name(self.link.name + ".next")
@@ -175,10 +191,12 @@ class TrustLakehouse(Lakehouse):
         run.assert_ok()
         return run
 
-    def build_killed_at(self, marker: str) -> tuple[bool, str]:
-        """Start `dbt build` in its own process group and SIGKILL that group as soon as a
-        line of its output contains `marker`. Returns whether it was killed, and the output."""
-        cmd = self._command("build", "--exclude", *TRUST_EXCLUDE, vars_=None)
+    def build_killed_at(self, when: Callable[[dict[str, Any]], bool]) -> tuple[bool, str]:
+        """Start `dbt build` in its own process group, logging every event (SQL statements
+        included) as a JSON line, and SIGKILL that group at the first event for which `when`
+        is true. Returns whether dbt died of that kill, and its output up to then."""
+        cmd = self._command("build", "--exclude", *TRUST_EXCLUDE, "resource_type:test",
+                            vars_=None, log_flags=("--log-format", "json", "--log-level", "debug"))
         proc = subprocess.Popen(cmd, env=self._env(), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, start_new_session=True)
         assert proc.stdout is not None
@@ -187,7 +205,11 @@ class TrustLakehouse(Lakehouse):
         try:
             for line in proc.stdout:
                 output.append(line)
-                if marker in line:
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(event, dict) and when(event):
                     try:
                         os.killpg(proc.pid, signal.SIGKILL)  # the group of the dbt we started
                         killed = True
