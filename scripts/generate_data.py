@@ -469,7 +469,8 @@ class EventStream:
         if style == OFFSET:
             return format_timestamp(epoch, style, OFFSET_MINUTES[int(self.rng.integers(len(OFFSET_MINUTES)))])
         if style == OFFSET_COLON:
-            return format_timestamp(epoch, style, COLON_OFFSET_MINUTES[int(self.rng.integers(len(COLON_OFFSET_MINUTES)))])
+            offset = COLON_OFFSET_MINUTES[int(self.rng.integers(len(COLON_OFFSET_MINUTES)))]
+            return format_timestamp(epoch, style, offset)
         if style == FRACTION:
             digits = 3 if self.rng.random() < 0.5 else 6
             return format_timestamp(epoch, style, fraction=f".{int(self.rng.integers(10**digits)):0{digits}d}")
@@ -484,7 +485,8 @@ class EventStream:
         price_idx = rng.integers(len(PRICES_CENTS["USD"]), size=len(where)).tolist()
         draws = rng.random((len(where), 4)).tolist()  # tax?, which purchase, delay, partial refund
         amounts: dict[int, Amount] = {}
-        for i, cur, price, (tax_draw, pick_draw, delay_draw, partial_draw) in zip(where, currency_idx, price_idx, draws):
+        rows = zip(where, currency_idx, price_idx, draws)
+        for i, cur, price, (tax_draw, pick_draw, delay_draw, partial_draw) in rows:
             schema_v1 = version[i] == 1
             if types[i] == PURCHASE:
                 currency = None if schema_v1 else CURRENCIES[cur]
@@ -737,7 +739,8 @@ def write_subscriptions(cfg: Config, users: Users, rng: np.random.Generator, man
                 kind = n_duplicates % 3
                 if kind:
                     newer = canceled if kind == 1 else active
-                    created = datetime.fromisoformat(newer["created_at"]) + timedelta(seconds=int(rng.integers(3600, 5 * DAY)))
+                    delay = timedelta(seconds=int(rng.integers(3600, 5 * DAY)))
+                    created = datetime.fromisoformat(newer["created_at"]) + delay
                     newer["created_at"] = created.strftime("%Y-%m-%dT%H:%M:%SZ")
                 written_first, written_later = (canceled, active) if kind == 0 else (active, canceled)
                 emit(written_first)

@@ -14,26 +14,61 @@
 }}
 
 -- Silver, step 2: one row per event_id. The winner among versions is the latest event
--- timestamp, then the latest arrival (file name, then line): a total order, so the stored
--- winner is the same however the input was split into runs (DESIGN.md, "Duplicates").
--- Each batch is deduplicated first (MERGE does not reject duplicate keys in its source);
--- merge_update_condition then replaces a stored row only with a later version.
+-- timestamp, then the latest arrival, where a version arrives when its content is first seen
+-- (file name, then line): a re-delivered copy of old content is not a new version. Both keys
+-- are fixed once a version is seen, so the stored winner is the same however the input was
+-- split into runs (DESIGN.md, "Duplicates"). Each batch is reduced to its own winners first
+-- (MERGE does not reject duplicate keys in its source); merge_update_condition then replaces
+-- a stored row only with a later version.
 
 with
 
-valid_events as (
+valid_versions as (
     select * from {{ ref('int_events_parsed') }}
-    where
-        quarantine_reason is null
-        and {{ ingested_since_last_run() }}
+    where quarantine_reason is null
+),
+
+batch as (
+    select * from valid_versions
+    where {{ ingested_since_last_run() }}
+),
+
+first_arrivals as (
+    -- where each content of the batch's events was first seen, this run or before
+    select
+        event_id,
+        content_hash,
+        source_file,
+        line_number,
+        ingested_at
+    from valid_versions
+    where event_id in (select batch.event_id from batch)
+    qualify row_number() over (
+            partition by event_id, content_hash
+            order by source_file, line_number
+        ) = 1
+),
+
+batch_contents as (
+    select
+        batch.*,
+        first_arrivals.source_file as first_source_file,
+        first_arrivals.line_number as first_line_number,
+        first_arrivals.ingested_at as first_ingested_at
+    from batch
+    inner join first_arrivals
+        on
+            batch.event_id = first_arrivals.event_id
+            and batch.content_hash = first_arrivals.content_hash
 ),
 
 batch_winners as (
+    -- copies of one content share every key: any of them stands for it
     select *
-    from valid_events
+    from batch_contents
     qualify row_number() over (
             partition by event_id
-            order by event_ts desc, source_file desc, line_number desc
+            order by event_ts desc, first_source_file desc, first_line_number desc
         ) = 1
 ),
 
@@ -62,10 +97,10 @@ final as (
         event_ts,
         event_date,
 
-        -- lineage of the winning version
-        source_file,
-        line_number,
-        ingested_at,
+        -- lineage: where the winning content was first seen
+        first_source_file as source_file,
+        first_line_number as line_number,
+        first_ingested_at as ingested_at,
         content_hash
     from batch_winners
 )

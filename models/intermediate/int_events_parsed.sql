@@ -61,8 +61,15 @@ fields_named as (
         reader_error,
         payload,
         payload_type,
-        nullif(trim(field_values[1] ->> '$'), '') as event_id,
-        nullif(trim(field_values[2] ->> '$'), '') as user_id,
+        -- an id is a string or an integer; an object, array or boolean is no id
+        case
+            when json_type(field_values[1]) in ('VARCHAR', 'BIGINT', 'UBIGINT')
+                then nullif(trim(field_values[1] ->> '$'), '')
+        end as event_id,
+        case
+            when json_type(field_values[2]) in ('VARCHAR', 'BIGINT', 'UBIGINT')
+                then nullif(trim(field_values[2] ->> '$'), '')
+        end as user_id,
         lower(trim(field_values[3] ->> '$')) as event_type,
         field_values[4] ->> '$' as timestamp_text,
         field_values[5] ->> '$' as schema_version_text,
@@ -92,7 +99,7 @@ typed as (
         case
             when regexp_full_match(
                     timestamp_text,
-                    '\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})'
+                    '\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-](0\d|1[0-4]):?[0-5]\d)'
                 ) then try_cast(timestamp_text as timestamptz)
             when regexp_full_match(
                     timestamp_text, '\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,9})?'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import RELAXED_GATES, Lakehouse
+from harness import RELAXED_GATES, Lakehouse
 
 SUBSCRIPTIONS = [
     {"subscription_id": "s1", "user_id": "u1", "plan_id": "basic", "price": 9.99,
@@ -71,10 +71,10 @@ def test_every_line_is_kept_numbered_and_accounted_for_across_incremental_runs(
     assert lakehouse.query(
         "select line_number, quarantine_reason from silver.int_events_quarantined order by 1"
     ) == [(2, "empty_line"), (3, "unreadable_line"), (4, "invalid_json")]
-    # the exact repeat arrived later, so it is the stored version; the first is dropped
+    # an exact repeat is no new version: p1 is stored where it was first seen, the copy dropped
     assert lakehouse.query(
         "select event_id, line_number from silver.int_events_deduplicated order by 1"
-    ) == [("e1", 1), ("p1", 6)]
+    ) == [("e1", 1), ("p1", 5)]
     assert reconciliation(lakehouse) == {"events_0001.ndjson": (6, 2, 3, 1, True)}
 
     # The file grows: its unterminated last line gets its newline, then three more lines.

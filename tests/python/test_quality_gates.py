@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import Lakehouse
+from harness import Lakehouse
 
 
 def write_raw(lh: Lakehouse, valid: int, broken: int) -> None:
