@@ -1,7 +1,8 @@
 {% macro ingested_since_last_run(column='ingested_at') -%}
+    {#- `column` may be qualified (new_versions.ingested_at); the model's own is ingested_at -#}
     {%- if is_incremental() -%}
         {{ column }} > (
-            select coalesce(max(existing.{{ column }}), '-infinity'::timestamptz)
+            select coalesce(max(existing.ingested_at), '-infinity'::timestamptz)
             from {{ this }} as existing
         )
     {%- else -%}

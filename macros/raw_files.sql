@@ -92,8 +92,10 @@
 {% macro read_raw_lines(source_name, table_name, files) %}
     {#-
         New lines of the given files (from raw_files_to_ingest) through the source's own
-        reader, numbered within their file. The source's glob is swapped for the file list, so
-        DuckDB opens only those files. Lines the reader rejects are not numbered here:
+        reader, one scan per file with its glob swapped for the file's path, so DuckDB opens
+        only those files and `with ordinality` numbers each file's lines from 1 (over a
+        multi-file scan it would number them across files, and recovering per-file numbers
+        would need a window over every line). Lines the reader rejects are not numbered here:
         record_rejected_lines puts them back and shifts the others to their true numbers.
     -#}
     {%- if not files -%}
@@ -105,31 +107,18 @@
         where false
     {%- else -%}
         {%- set glob = raw_file_glob(source_name, table_name) -%}
-        {%- set reader = (source(source_name, table_name) | string).replace(
-            "'" ~ glob ~ "'",
-            "[" ~ files | map(attribute='path') | map('tojson') | join(', ') | replace('"', "'") ~ "]"
-        ) -%}
-        with
-        scanned as (
-            {{ number_rows_per_file(reader) }}
-        ),
-        files as (
-            select * from (values
-                {%- for f in files %}
-                ('{{ f.path }}', '{{ f.file_name }}', {{ f.size }}, {{ f.lines_ingested }})
-                {{- "," if not loop.last }}
-                {%- endfor %}
-            ) as files (path, file_name, file_size_bytes, lines_ingested)
-        )
+        {%- set reader = source(source_name, table_name) | string -%}
+        {%- for f in files %}
         select
-            files.file_name,
-            files.file_size_bytes,
-            scanned.position_in_file as decoded_line_index,
-            scanned.line
-        from scanned
-        inner join files on scanned.filename = files.path
-        -- a grown file: keep only the lines after those already stored
-        where scanned.position_in_file > files.lines_ingested
+            '{{ f.file_name }}' as file_name,
+            {{ f.size }} as file_size_bytes,
+            scan.ordinality as decoded_line_index,
+            scan.line
+        from {{ reader.replace("'" ~ glob ~ "'", "'" ~ f.path ~ "'") }} with ordinality as scan
+        -- a grown file: only the lines after those already stored
+        where scan.ordinality > {{ f.lines_ingested }}
+        {{ "union all" if not loop.last }}
+        {%- endfor %}
     {%- endif -%}
 {% endmacro %}
 

@@ -1,8 +1,9 @@
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 
 -- Per events file: every raw line is accepted (the stored version of its event), quarantined,
--- or dropped as a duplicate of the stored version. A line in none of these, or a version
--- whose event is missing from silver, breaks the balance and fails the build.
+-- or dropped as a later copy or a losing version. A bronze line without a verdict breaks the
+-- balance and fails the build; test assert_every_valid_event_is_stored checks that no valid
+-- event is missing from silver. Counts only: cheap at any size (DESIGN.md, "Reconciliation").
 
 with
 
@@ -14,23 +15,21 @@ raw_lines as (
     group by source_file
 ),
 
-quarantined as (
+verdicts as (
     select
         source_file,
-        count(*) as quarantined_lines
-    from {{ ref('int_events_quarantined') }}
+        count(*) filter (where quarantine_reason is null) as valid_lines,
+        count(*) filter (where quarantine_reason is not null) as quarantined_lines
+    from {{ ref('int_events_parsed') }}
     group by source_file
 ),
 
-versions as (
+accepted as (
+    -- a stored event points at the line where its winning content was first seen
     select
         source_file,
-        count(*) filter (where is_winner) as accepted_lines,
-        count(*) filter (where not is_winner) as duplicate_lines_dropped,
-        count(*) filter (where not is_winner and is_conflicting) as conflicting_lines_dropped
-    from {{ ref('int_event_versions_audited') }}
-    -- a version whose event has no stored row counts nowhere
-    where winner_source_file is not null
+        count(*) as accepted_lines
+    from {{ ref('int_events_deduplicated') }}
     group by source_file
 ),
 
@@ -38,18 +37,17 @@ final as (
     select
         raw_lines.source_file,
         raw_lines.raw_lines,
-        coalesce(versions.accepted_lines, 0) as accepted_lines,
-        coalesce(quarantined.quarantined_lines, 0) as quarantined_lines,
-        coalesce(versions.duplicate_lines_dropped, 0) as duplicate_lines_dropped,
-        coalesce(versions.conflicting_lines_dropped, 0) as conflicting_lines_dropped,
-        raw_lines.raw_lines = (
-            coalesce(versions.accepted_lines, 0)
-            + coalesce(quarantined.quarantined_lines, 0)
-            + coalesce(versions.duplicate_lines_dropped, 0)
-        ) as is_balanced
+        coalesce(accepted.accepted_lines, 0) as accepted_lines,
+        coalesce(verdicts.quarantined_lines, 0) as quarantined_lines,
+        coalesce(verdicts.valid_lines, 0) - coalesce(accepted.accepted_lines, 0)
+            as duplicate_lines_dropped,
+        raw_lines.raw_lines = coalesce(verdicts.valid_lines, 0)
+        + coalesce(verdicts.quarantined_lines, 0)
+        and coalesce(accepted.accepted_lines, 0) <= coalesce(verdicts.valid_lines, 0)
+            as is_balanced
     from raw_lines
-    left join quarantined on raw_lines.source_file = quarantined.source_file
-    left join versions on raw_lines.source_file = versions.source_file
+    left join verdicts on raw_lines.source_file = verdicts.source_file
+    left join accepted on raw_lines.source_file = accepted.source_file
 )
 
 select * from final

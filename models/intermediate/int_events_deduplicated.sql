@@ -28,47 +28,35 @@ valid_versions as (
     where quarantine_reason is null
 ),
 
-batch as (
+candidate_versions as (
+    -- every version, stored or new, of the events this run brings: the merge below keeps
+    -- the stored row unless one of them beats it
     select * from valid_versions
-    where {{ ingested_since_last_run() }}
+    {% if is_incremental() %}
+        where event_id in (
+                select new_versions.event_id
+                from valid_versions as new_versions
+                where {{ ingested_since_last_run('new_versions.ingested_at') }}
+            )
+    {% endif %}
 ),
 
 first_arrivals as (
-    -- where each content of the batch's events was first seen, this run or before
-    select
-        event_id,
-        content_hash,
-        source_file,
-        line_number,
-        ingested_at
-    from valid_versions
-    where event_id in (select batch.event_id from batch)
+    -- a content arrives once: its first line stands for every later copy
+    select *
+    from candidate_versions
     qualify row_number() over (
             partition by event_id, content_hash
             order by source_file, line_number
         ) = 1
 ),
 
-batch_contents as (
-    select
-        batch.*,
-        first_arrivals.source_file as first_source_file,
-        first_arrivals.line_number as first_line_number,
-        first_arrivals.ingested_at as first_ingested_at
-    from batch
-    inner join first_arrivals
-        on
-            batch.event_id = first_arrivals.event_id
-            and batch.content_hash = first_arrivals.content_hash
-),
-
 batch_winners as (
-    -- copies of one content share every key: any of them stands for it
     select *
-    from batch_contents
+    from first_arrivals
     qualify row_number() over (
             partition by event_id
-            order by event_ts desc, first_source_file desc, first_line_number desc
+            order by event_ts desc, source_file desc, line_number desc
         ) = 1
 ),
 
@@ -98,9 +86,9 @@ final as (
         event_date,
 
         -- lineage: where the winning content was first seen
-        first_source_file as source_file,
-        first_line_number as line_number,
-        first_ingested_at as ingested_at,
+        source_file,
+        line_number,
+        ingested_at,
         content_hash
     from batch_winners
 )

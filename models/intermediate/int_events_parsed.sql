@@ -209,19 +209,11 @@ final as (
 
         -- two lines with the same event_id conflict when their normalized content differs,
         -- whatever the spelling of their timestamp or the order of their keys
-        md5(to_json({
-            'user_id': user_id,
-            'event_type': event_type,
-            'event_ts': event_ts,
-            'amount': amount,
-            'currency': currency,
-            'tax': tax,
-            'refers_to_event_id': refers_to_event_id,
-            'acquisition_channel': acquisition_channel,
-            'page': page,
-            'schema_version': schema_version,
-            'extra_fields': extra_fields
-        })::varchar) as content_hash
+        {{ content_hash([
+            'user_id', 'event_type', 'event_ts', 'amount', 'currency', 'tax',
+            'refers_to_event_id', 'acquisition_channel', 'page', 'schema_version',
+            'extra_fields'
+        ]) }} as content_hash
     from judged
 )
 

@@ -24,10 +24,6 @@ events as (
     select * from {{ ref('int_events_deduplicated') }}
 ),
 
-versions as (
-    select * from {{ ref('int_event_versions_audited') }}
-),
-
 spend_gaps as (
     select * from {{ ref('int_marketing_spend_gaps') }}
 ),
@@ -90,11 +86,16 @@ event_counts as (
     from events
 ),
 
-duplicate_counts as (
-    select
-        count(*) filter (where not is_winner) as duplicate_lines_dropped,
-        count(distinct event_id) filter (where is_conflicting) as conflicting_events
-    from versions
+conflict_counts as (
+    -- events whose valid versions differ in content
+    select count(*) as conflicting_events
+    from (
+        select event_id
+        from parsed
+        where quarantine_reason is null
+        group by event_id
+        having count(distinct content_hash) > 1
+    ) as conflicting
 ),
 
 orphan_counts as (
@@ -147,8 +148,8 @@ final as (
         verdict_counts.valid_lines,
         verdict_counts.quarantined_lines,
         event_counts.events,
-        duplicate_counts.duplicate_lines_dropped,
-        duplicate_counts.conflicting_events,
+        verdict_counts.valid_lines - event_counts.events as duplicate_lines_dropped,
+        conflict_counts.conflicting_events,
         late_counts.late_events,
         orphan_counts.orphan_refunds,
         gap_counts.spend_gap_days,
@@ -156,9 +157,9 @@ final as (
         verdict_counts.lines_with_unknown_schema_version,
         event_counts.latest_event_ts,
         verdict_counts.quarantined_lines / nullif(line_counts.raw_lines, 0) as quarantine_rate,
-        duplicate_counts.duplicate_lines_dropped
+        (verdict_counts.valid_lines - event_counts.events)
         / nullif(verdict_counts.valid_lines, 0) as duplicate_rate,
-        duplicate_counts.conflicting_events / nullif(event_counts.events, 0)
+        conflict_counts.conflicting_events / nullif(event_counts.events, 0)
             as conflicting_duplicate_rate,
         late_counts.late_events / nullif(event_counts.events, 0) as late_event_rate,
         -- how far this run's volume is from the recent average, as a factor >= 1
@@ -170,7 +171,7 @@ final as (
     cross join verdict_counts
     cross join late_counts
     cross join event_counts
-    cross join duplicate_counts
+    cross join conflict_counts
     cross join orphan_counts
     cross join gap_counts
     cross join volume_history
