@@ -28,36 +28,54 @@ valid_versions as (
     where quarantine_reason is null
 ),
 
-candidate_versions as (
-    -- every version, stored or new, of the events this run brings: the merge below keeps
-    -- the stored row unless one of them beats it
+batch as (
+    -- the valid lines this run brings (old row groups are skipped by their ingested_at)
     select * from valid_versions
+    where {{ ingested_since_last_run() }}
+),
+
+candidate_keys as (
+    -- every version, earlier or new, of the events in the batch; only the columns that rank
+    -- them, so that the scan of all versions stays narrow
+    select
+        event_id,
+        content_hash,
+        event_ts,
+        source_file,
+        line_number
+    from valid_versions
     {% if is_incremental() %}
-        where event_id in (
-                select new_versions.event_id
-                from valid_versions as new_versions
-                where {{ ingested_since_last_run('new_versions.ingested_at') }}
-            )
+        where event_id in (select batch.event_id from batch)
     {% endif %}
 ),
 
 first_arrivals as (
     -- a content arrives once: its first line stands for every later copy
     select *
-    from candidate_versions
+    from candidate_keys
     qualify row_number() over (
             partition by event_id, content_hash
             order by source_file, line_number
         ) = 1
 ),
 
-batch_winners as (
+winner_keys as (
     select *
     from first_arrivals
     qualify row_number() over (
             partition by event_id
             order by event_ts desc, source_file desc, line_number desc
         ) = 1
+),
+
+batch_winners as (
+    -- a winner from an earlier run is already stored: only batch lines can change silver
+    select batch.*
+    from batch
+    inner join winner_keys
+        on
+            batch.source_file = winner_keys.source_file
+            and batch.line_number = winner_keys.line_number
 ),
 
 final as (
