@@ -23,15 +23,14 @@
 
 with
 
-valid_versions as (
-    select * from {{ ref('int_events_parsed') }}
-    where quarantine_reason is null
-),
-
+-- int_events_parsed is read twice on purpose: a CTE used twice is materialized whole by
+-- DuckDB, which would copy every version with every column on each run.
 batch as (
     -- the valid lines this run brings (old row groups are skipped by their ingested_at)
-    select * from valid_versions
-    where {{ ingested_since_last_run() }}
+    select * from {{ ref('int_events_parsed') }}
+    where
+        quarantine_reason is null
+        and {{ ingested_since_last_run() }}
 ),
 
 candidate_keys as (
@@ -43,10 +42,12 @@ candidate_keys as (
         event_ts,
         source_file,
         line_number
-    from valid_versions
-    {% if is_incremental() %}
-        where event_id in (select batch.event_id from batch)
-    {% endif %}
+    from {{ ref('int_events_parsed') }}
+    where
+        quarantine_reason is null
+        {% if is_incremental() %}
+            and event_id in (select batch.event_id from batch)
+        {% endif %}
 ),
 
 first_arrivals as (

@@ -22,33 +22,28 @@ fx_rates as (
 ),
 
 decoded as (
-    -- JSON functions raise on invalid JSON even behind an AND, hence the CASE guard
+    -- an invalid line casts to null: JSON functions would raise on it even behind an AND
     select
         *,
-        case
-            when reader_error is null and json_valid(raw_line) then raw_line::json
-        end as payload
+        case when reader_error is null then try_cast(raw_line as json) end as payload
     from event_lines
 ),
 
 extracted as (
-    -- one parse of the document for all known fields
+    -- two reads of the document: the fields whose JSON type is judged, and the text fields
     select
         *,
         json_type(payload) as payload_type,
-        json_extract(payload, [
-            '$.event_id',
-            '$.user_id',
+        json_extract(payload, ['$.event_id', '$.user_id', '$.amount', '$.tax']) as typed_values,
+        json_extract_string(payload, [
             '$.event_type',
             '$.timestamp',
             '$.schema_version',
-            '$.amount',
             '$.currency',
-            '$.tax',
             '$.refers_to_event_id',
             '$.acquisition_channel',
             '$.page'
-        ]) as field_values
+        ]) as text_values
     from decoded
 ),
 
@@ -63,22 +58,22 @@ fields_named as (
         payload_type,
         -- an id is a string or an integer; an object, array or boolean is no id
         case
-            when json_type(field_values[1]) in ('VARCHAR', 'BIGINT', 'UBIGINT')
-                then nullif(trim(field_values[1] ->> '$'), '')
+            when json_type(typed_values[1]) in ('VARCHAR', 'BIGINT', 'UBIGINT')
+                then nullif(trim(typed_values[1] ->> '$'), '')
         end as event_id,
         case
-            when json_type(field_values[2]) in ('VARCHAR', 'BIGINT', 'UBIGINT')
-                then nullif(trim(field_values[2] ->> '$'), '')
+            when json_type(typed_values[2]) in ('VARCHAR', 'BIGINT', 'UBIGINT')
+                then nullif(trim(typed_values[2] ->> '$'), '')
         end as user_id,
-        lower(trim(field_values[3] ->> '$')) as event_type,
-        field_values[4] ->> '$' as timestamp_text,
-        field_values[5] ->> '$' as schema_version_text,
-        field_values[6] as amount_json,
-        upper(trim(field_values[7] ->> '$')) as currency_given,
-        field_values[8] as tax_json,
-        nullif(trim(field_values[9] ->> '$'), '') as refers_to_event_id,
-        field_values[10] ->> '$' as acquisition_channel,
-        field_values[11] ->> '$' as page,
+        typed_values[3] as amount_json,
+        typed_values[4] as tax_json,
+        lower(trim(text_values[1])) as event_type,
+        text_values[2] as timestamp_text,
+        text_values[3] as schema_version_text,
+        upper(trim(text_values[4])) as currency_given,
+        nullif(trim(text_values[5]), '') as refers_to_event_id,
+        text_values[6] as acquisition_channel,
+        text_values[7] as page,
         -- schema v2 fields and unknown ones are kept, not judged (DESIGN.md, "Schema evolution")
         case
             when payload_type = 'OBJECT'

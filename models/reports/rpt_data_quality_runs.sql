@@ -114,13 +114,14 @@ gap_counts as (
 ),
 
 recent_volume as (
-    -- lines brought by the last runs that brought any
+    -- lines brought by the last runs that brought some: a first load or a full refresh
+    -- (which re-ingests everything) is no batch to compare with
     {% if is_incremental() %}
         select avg(new_raw_lines) as avg_new_raw_lines
         from (
             select new_raw_lines
             from {{ this }}
-            where new_raw_lines > 0
+            where new_raw_lines > 0 and new_raw_lines < raw_lines
             order by run_started_at desc
             limit {{ var('dq_volume_window_runs') }}
         )
