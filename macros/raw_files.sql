@@ -133,7 +133,7 @@
 {% macro record_rejected_lines(relation, source_name, table_name) %}
     {#-
         Post-hook of a raw-lines model: the lines the scan rejected (invalid UTF-8, a line over
-        the reader's size limit, a stray delimiter) are skipped by the reader but recorded by
+        the reader's size limit) are skipped by the reader but recorded by
         store_rejects with their file and line number. Shift the lines decoded by this run past
         them, then insert them with the reader's error, so that every line is stored.
     -#}

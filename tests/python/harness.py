@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,8 +96,3 @@ def generate(out: Path, events: int, seed: int, batches: int | None = None) -> P
         cmd += ["--batches", str(batches)]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     return out
-
-
-def copy_files(names: Sequence[Path], dest: Path) -> None:
-    for name in names:
-        shutil.copy2(name, dest / name.name)
