@@ -7,7 +7,7 @@ DBT := $(BIN)/dbt --no-use-colors
 DBT_ARGS := --project-dir . --profiles-dir .
 DEFAULT_DATA_ARGS := --events 14337 --seed 42 --out data
 
-.PHONY: help venv build test test-python lint generate docs benchmark clean
+.PHONY: help venv build update test test-python lint generate docs benchmark clean
 
 help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ build: venv  ## dbt build (seeds, models, tests) on the bundled data/
 	@echo "  Look at a gold table:  $(BIN)/dbt show $(DBT_ARGS) --select daily_revenue_net"
 	@echo "  Browse the lineage:    make docs"
 	@echo "  Query it read-only:    $(BIN)/python -c \"import duckdb; print(duckdb.connect('lakehouse.duckdb', read_only=True).sql('from gold.mrr_monthly'))\""
+
+update: venv  ## the scheduled run: dbt build (no unit tests) only if a raw file or the code changed
+	$(BIN)/python scripts/run_batch.py -- --no-use-colors
 
 test: venv lint test-python  ## the whole test suite: lint, then pytest (which drives dbt)
 

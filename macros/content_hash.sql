@@ -1,5 +1,5 @@
 {% macro content_hash(columns) -%}
-    md5(concat_ws(
+    md5_number(concat_ws(
         chr(31)
         {%- for column in columns %},
         coalesce({{ column }}::varchar, chr(30))

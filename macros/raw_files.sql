@@ -175,7 +175,7 @@
         r.source_file,
         r.line_number,
         r.raw_line,
-        md5(r.raw_line) as line_hash,
+        md5_number(r.raw_line) as line_hash,
         r.reader_error,
         r.file_size_bytes,
         '{{ invocation_id }}' as ingest_invocation_id,

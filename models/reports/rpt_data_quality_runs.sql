@@ -24,6 +24,10 @@ events as (
     select * from {{ ref('int_events_deduplicated') }}
 ),
 
+duplicated_events as (
+    select * from {{ ref('int_event_duplicates_counted') }}
+),
+
 spend_gaps as (
     select * from {{ ref('int_marketing_spend_gaps') }}
 ),
@@ -89,13 +93,8 @@ event_counts as (
 conflict_counts as (
     -- events whose valid versions differ in content
     select count(*) as conflicting_events
-    from (
-        select event_id
-        from parsed
-        where quarantine_reason is null
-        group by event_id
-        having count(distinct content_hash) > 1
-    ) as conflicting
+    from duplicated_events
+    where distinct_contents > 1
 ),
 
 orphan_counts as (

@@ -26,7 +26,8 @@ renamed as (
 
         -- strings: an empty line is read as null; store it as the empty text it is
         coalesce(line, '') as raw_line,
-        md5(coalesce(line, '')) as line_hash,
+        -- the md5 digest as a 128-bit number: hex text costs more to write than the hash itself
+        md5_number(coalesce(line, '')) as line_hash,
         null::varchar as reader_error,
 
         -- numerics

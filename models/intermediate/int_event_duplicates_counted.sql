@@ -1,0 +1,52 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key='event_id',
+        on_schema_change='fail',
+    )
+}}
+
+-- Silver: the events that arrived in more than one valid line, with how many lines and how
+-- many distinct contents, so that duplicate and conflict counts never regroup every version
+-- (DESIGN.md, "Duplicates"). A run recounts all versions of the events its batch brings and
+-- merges the counts; versions are append-only, so any split into runs ends with the same counts.
+
+with
+
+batch_events as (
+    -- the events of the valid lines this run brings (old row groups skipped by ingested_at)
+    select distinct event_id
+    from {{ ref('int_events_parsed') }}
+    where
+        quarantine_reason is null
+        and {{ ingested_since_last_run() }}
+),
+
+versions as (
+    -- every valid version, earlier or new, of those events
+    select
+        event_id,
+        content_hash,
+        ingested_at
+    from {{ ref('int_events_parsed') }}
+    where
+        quarantine_reason is null
+        {% if is_incremental() %}
+            and event_id in (select batch_events.event_id from batch_events)
+        {% endif %}
+),
+
+counted as (
+    select
+        event_id,
+        count(*) as valid_lines,
+        count(distinct content_hash) as distinct_contents,
+        -- the latest line counted: the next run's watermark
+        max(ingested_at) as ingested_at
+    from versions
+    group by event_id
+    having count(*) > 1
+)
+
+select * from counted
