@@ -212,7 +212,8 @@ def bench_size(size: int, args: argparse.Namespace) -> tuple[list[Step], float]:
     (raw / held.name).unlink(missing_ok=True)  # delivered by an earlier run's incremental step
     held_lines = size // 100
     events = count_lines(sorted(raw.glob("events*.ndjson")))
-    print(f"[{label}] generated in {gen_s:.1f} s ({events:,} lines in raw, {held_lines:,} held back)",
+    how = f"generated in {gen_s:.1f} s" if gen_s else "reused the data of an earlier run"
+    print(f"[{label}] {how} ({events:,} lines in raw, {held_lines:,} held back)",
           file=sys.stderr, flush=True)
 
     for stale in ["lakehouse.duckdb", "lakehouse.duckdb.wal", "spill", "target", "logs"]:
@@ -310,7 +311,8 @@ def report(results: dict[int, tuple[list[Step], float]], args: argparse.Namespac
     for size, (steps, gen_s) in results.items():
         by = {s.name: s for s in steps}
         floor = by["floor"].wall_s
-        lines.append(f"| {human(size)} | generate | {gen_s:.1f} | | {size + size // 100:,} | | | | |")
+        generated = f"{gen_s:.1f}" if gen_s else "reused"
+        lines.append(f"| {human(size)} | generate | {generated} | | {size + size // 100:,} | | | | |")
         for s in steps:
             eps = f"{s.events_per_s:,.0f}" if s.events_per_s else ""
             elapsed = f"{s.dbt_elapsed_s:.1f}" if s.dbt_elapsed_s else ""

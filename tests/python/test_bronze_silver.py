@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 from harness import RELAXED_GATES, Lakehouse
 
 SUBSCRIPTIONS = [
@@ -138,3 +139,25 @@ def test_missing_spend_file_names_the_file(lakehouse: Lakehouse) -> None:
     run = lakehouse.dbt("build")
     assert run.returncode != 0
     assert "marketing_spend*.csv" in run.output
+
+
+def test_an_event_lost_from_silver_in_an_earlier_run_fails_the_build(lakehouse: Lakehouse) -> None:
+    """The per-batch check only sees the latest batch; the count identity sees all history."""
+    raw = lakehouse.raw_root
+    write_side_files(raw)
+    (raw / "events_0001.ndjson").write_bytes(
+        event("e1", "2024-01-05T10:00:00Z") + b"\n" + event("e2", "2024-01-05T11:00:00Z") + b"\n")
+    lakehouse.build(vars_=RELAXED_GATES)
+    (raw / "events_0002.ndjson").write_bytes(event("e3", "2024-01-06T10:00:00Z") + b"\n")
+    lakehouse.build(vars_=RELAXED_GATES)
+
+    # e1 came with the first batch: silver loses it behind the pipeline's back
+    with duckdb.connect(str(lakehouse.db_path)) as con:
+        con.execute("delete from silver.int_events_deduplicated where event_id = 'e1'")
+
+    per_batch = lakehouse.dbt("test", "--select", "assert_every_valid_event_is_stored")
+    assert per_batch.returncode == 0, per_batch.summary()  # the latest batch (e3) is intact
+    # 3 valid lines - 2 stored events = 1 duplicate dropped, but none was counted
+    history = lakehouse.dbt("test", "--select", "assert_duplicate_counts_add_up")
+    assert history.returncode == 1
+    assert "Got 1 result" in history.output
