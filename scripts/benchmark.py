@@ -228,12 +228,12 @@ def bench_size(size: int, args: argparse.Namespace) -> tuple[list[Step], float]:
         "DBT_LOG_PATH": str(work / "logs"),
     }
     dbt = [str(BIN / "dbt"), "--no-use-colors"]
-    where = ["--project-dir", str(args.project_dir), "--profiles-dir", str(args.project_dir),
-             "--vars", json.dumps({"raw_root": str(raw)})]
+    raw_vars = ["--vars", json.dumps({"raw_root": str(raw)})]
+    where = ["--project-dir", str(args.project_dir), "--profiles-dir", str(args.project_dir), *raw_vars]
     no_tests = ["--exclude", "resource_type:test", "resource_type:unit_test"]
     # the scheduled run: a build without unit tests, skipped when no input changed
     scheduled = [sys.executable, str(args.project_dir / "scripts" / "run_batch.py"),
-                 "--project-dir", str(args.project_dir), "--", "--no-use-colors", *where[4:]]
+                 "--project-dir", str(args.project_dir), "--", "--no-use-colors", *raw_vars]
     plan: list[tuple[str, list[str], int]] = [
         ("floor", [], events),
         ("full_models", [*dbt, "build", "--full-refresh", *where, *no_tests], events),

@@ -80,9 +80,9 @@ def main() -> int:
         print(f"run_batch: dbt parse failed: {parsed.exception or 'see the log above'}", file=sys.stderr)
         return 1
     check = InputsCheck()
-    checker = dbtRunner(manifest=parsed.result, callbacks=[check])
+    runner = dbtRunner(manifest=parsed.result, callbacks=[check])
     code = code_fingerprint(project, args.dbt_args)
-    checked = checker.invoke(operation("check_build_inputs", f"{{code_fingerprint: {code}}}", common))
+    checked = runner.invoke(operation("check_build_inputs", f"{{code_fingerprint: {code}}}", common))
     if not checked.success or check.changed is None:
         print("run_batch: could not fingerprint the build inputs (see the log above)", file=sys.stderr)
         return 1
@@ -90,7 +90,6 @@ def main() -> int:
         print(f"run_batch: nothing changed since the last successful build ({check.fingerprint[:12]}): skipped")
         return 0
 
-    runner = dbtRunner(manifest=parsed.result)
     built = runner.invoke(["build", "--exclude-resource-type", "unit_test", *common])
     if not built.success:
         print("run_batch: dbt build failed; nothing recorded, the next run builds again", file=sys.stderr)

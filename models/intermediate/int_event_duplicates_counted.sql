@@ -16,7 +16,7 @@ with
 
 batch_events as (
     -- the events of the valid lines this run brings (old row groups skipped by ingested_at)
-    select distinct event_id
+    select event_id
     from {{ ref('int_events_parsed') }}
     where
         quarantine_reason is null

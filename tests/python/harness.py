@@ -51,19 +51,22 @@ class Lakehouse:
     def __post_init__(self) -> None:
         self.db_path = self.workdir / "lakehouse.duckdb"
 
-    def dbt(self, command: str, *args: str, vars_: dict[str, Any] | None = None) -> DbtRun:
-        all_vars = {"raw_root": str(self.raw_root), **(vars_ or {})}
-        env = {
+    def env(self) -> dict[str, str]:
+        """The environment that points dbt at this state's database, target and logs."""
+        return {
             **os.environ,
             "LAKEHOUSE_DB": str(self.db_path),
             "LAKEHOUSE_TEMP_DIR": str(self.workdir / "spill"),
             "DBT_TARGET_PATH": str(self.workdir / "target"),
             "DBT_LOG_PATH": str(self.workdir / "logs"),
         }
+
+    def dbt(self, command: str, *args: str, vars_: dict[str, Any] | None = None) -> DbtRun:
+        all_vars = {"raw_root": str(self.raw_root), **(vars_ or {})}
         proc = subprocess.run(
             [str(DBT), "--no-use-colors", command, "--project-dir", str(PROJECT_DIR), "--profiles-dir",
              str(PROJECT_DIR), "--vars", repr(all_vars), *args],
-            env=env, capture_output=True, text=True, check=False,
+            env=self.env(), capture_output=True, text=True, check=False,
         )
         return DbtRun(proc.returncode, proc.stdout + proc.stderr)
 

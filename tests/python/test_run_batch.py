@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,14 +22,7 @@ def load_run_batch():  # noqa: ANN201  (a module)
 
 
 def run_batch(lh: Lakehouse, relaxed_gates: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "LAKEHOUSE_DB": str(lh.db_path),
-        "LAKEHOUSE_TEMP_DIR": str(lh.workdir / "spill"),
-        "DBT_TARGET_PATH": str(lh.workdir / "target"),
-        "DBT_LOG_PATH": str(lh.workdir / "logs"),
-        "DBT_USE_COLORS": "false",
-    }
+    env = {**lh.env(), "DBT_USE_COLORS": "false"}
     dbt_vars = repr({"raw_root": str(lh.raw_root), **(RELAXED_GATES if relaxed_gates else {})})
     return subprocess.run([sys.executable, str(SCRIPT), "--", "--vars", dbt_vars],
                           env=env, capture_output=True, text=True, check=False)
