@@ -6,55 +6,85 @@
     {%- for node in graph.sources.values() if node.config.meta.file_glob -%}
         {%- set glob = raw_file_glob(node.source_name, node.name) -%}
         {%- if run_query("select count(*) from glob('" ~ glob ~ "')").columns[0].values()[0] > 0 -%}
-            {%- do scans.append("select filename, size, last_modified from read_blob('" ~ glob ~ "')") -%}
+            {%- do scans.append(
+                "select '" ~ node.source_name ~ "." ~ node.name ~ "' as source_name,"
+                ~ " filename, size, last_modified from read_blob('" ~ glob ~ "')") -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- do scans.append("select null::varchar, null::bigint, null::timestamptz where false") -%}
+    {%- do scans.append("select null::varchar, null::varchar, null::bigint, null::timestamptz where false") -%}
     {{ return(scans | join('\nunion all\n')) }}
 {% endmacro %}
 
 
-{% macro check_build_inputs(code_fingerprint) %}
-    {#-
-        run-operation for scheduled runs (scripts/run_batch.py): the fingerprint of what a
-        build depends on, the raw files (name, size, modification time) and the project's code
-        (passed in), compared with the one recorded by the last successful build. Logs one
-        line, `build inputs: changed <fingerprint>` or `build inputs: unchanged <fingerprint>`.
-    -#}
-    {%- set fingerprint_sql -%}
-        select md5(
-            '{{ code_fingerprint }}'
-            || coalesce(string_agg(
-                concat_ws('|', filename, size, last_modified), chr(10) order by filename
-            ), '')
-        )
-        from ({{ raw_inputs_inventory_sql() }}) as raw_files
-    {%- endset -%}
-    {%- set fingerprint = run_query(fingerprint_sql).columns[0].values()[0] -%}
+{% macro last_build_inputs() %}
+    {#- The inputs of the last successful scheduled build, as {code, sources}, or none: no
+        scheduled build yet, or a table of the older one-fingerprint shape. -#}
     {%- set recorded = adapter.get_relation(
         database=target.database, schema='audit', identifier='build_inputs') -%}
-    {%- set last_built = none -%}
-    {%- if recorded is not none -%}
-        {%- set last_built_sql -%}
-            select fingerprint from {{ recorded }} order by recorded_at desc limit 1
-        {%- endset -%}
-        {%- set rows = run_query(last_built_sql).rows -%}
-        {%- if rows | length > 0 -%}{%- set last_built = rows[0][0] -%}{%- endif -%}
-    {%- endif -%}
-    {{ log("build inputs: " ~ ("unchanged " if fingerprint == last_built else "changed ")
-        ~ fingerprint, info=True) }}
+    {%- if recorded is none -%}{{ return(none) }}{%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(recorded) | map(attribute='name') | list -%}
+    {%- if 'source_name' not in columns -%}{{ return(none) }}{%- endif -%}
+    {%- set last_build_sql -%}
+        select code_fingerprint, source_name, files_fingerprint
+        from {{ recorded }}
+        where recorded_at = (select max(recorded_at) from {{ recorded }})
+    {%- endset -%}
+    {%- set rows = run_query(last_build_sql).rows -%}
+    {%- if rows | length == 0 -%}{{ return(none) }}{%- endif -%}
+    {%- set sources = {} -%}
+    {%- for row in rows -%}{%- do sources.update({row[1]: row[2]}) -%}{%- endfor -%}
+    {{ return({'code': rows[0][0], 'sources': sources}) }}
 {% endmacro %}
 
 
-{% macro record_build_inputs(fingerprint) %}
-    {#- run-operation after a successful scheduled build: the inputs it was built from. -#}
+{% macro check_build_inputs() %}
+    {#-
+        run-operation for scheduled runs (scripts/run_batch.py): one fingerprint per source
+        over its raw files (name, size, modification time; no content is read), and the inputs
+        of the last successful scheduled build. Logs one line, `build inputs: ` and a JSON
+        object {"sources": {source: fingerprint}, "last_build": {"code", "sources"} or null};
+        the script compares them (and the code fingerprint it computes itself).
+    -#}
+    {%- set fingerprint_sql -%}
+        select
+            source_name,
+            md5(string_agg(
+                concat_ws('|', filename, size, last_modified), chr(10) order by filename
+            )) as files_fingerprint
+        from ({{ raw_inputs_inventory_sql() }}) as raw_files
+        group by source_name
+        order by source_name
+    {%- endset -%}
+    {%- set sources = {} -%}
+    {%- for row in run_query(fingerprint_sql).rows -%}
+        {%- do sources.update({row[0]: row[1]}) -%}
+    {%- endfor -%}
+    {{ log("build inputs: " ~ tojson({'sources': sources, 'last_build': last_build_inputs()}),
+        info=True) }}
+{% endmacro %}
+
+
+{% macro record_build_inputs(code_fingerprint, sources) %}
+    {#- run-operation after a successful scheduled build: the inputs it was built from, one row
+        per source. A table of the older one-fingerprint shape is replaced. -#}
+    {%- set recorded = adapter.get_relation(
+        database=target.database, schema='audit', identifier='build_inputs') -%}
     {%- set record_sql -%}
         create schema if not exists audit;
+        {% if recorded is not none and 'source_name' not in (
+            adapter.get_columns_in_relation(recorded) | map(attribute='name') | list) -%}
+            drop table audit.build_inputs;
+        {%- endif %}
         create table if not exists audit.build_inputs (
-            fingerprint varchar,
-            recorded_at timestamptz
+            recorded_at timestamptz,
+            code_fingerprint varchar,
+            source_name varchar,
+            files_fingerprint varchar
         );
-        insert into audit.build_inputs values ('{{ fingerprint }}', now());
+        {% for name, fingerprint in sources.items() -%}
+            insert into audit.build_inputs
+            values (now(), '{{ code_fingerprint }}', '{{ name }}', '{{ fingerprint }}');
+        {% endfor %}
     {%- endset -%}
     {%- do run_query(record_sql) -%}
     {%- do adapter.commit() -%}

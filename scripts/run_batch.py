@@ -1,18 +1,24 @@
 #!/usr/bin/env python3
-"""Scheduled build: `dbt build` only when something it depends on changed (`make update`).
+"""Scheduled build: `dbt build` of what changed since the last one (`make update`).
 
 Usage: run_batch.py [--force] [--project-dir DIR] [-- DBT_ARGS ...]
 
-An hourly job calls this instead of `dbt build`. It fingerprints what a build depends on:
-every raw file of every source (name, size, modification time, read by the dbt macro
+An hourly job calls this instead of `dbt build`. It fingerprints what a build depends on: the
+raw files of each source (name, size, modification time, read by the dbt macro
 `check_build_inputs`) and the project's code (this script hashes models/, macros/, seeds/,
-tests/, dbt_project.yml and profiles.yml, plus the dbt arguments given after `--`). When the
-fingerprint equals the one recorded by the last successful build (table audit.build_inputs,
-in the lakehouse file itself), nothing can have changed and no model runs: the cost is dbt's
-start-up. Otherwise it runs `dbt build` without unit tests (their inputs are fixed: CI runs
-them, scheduled runs need not) and records the fingerprint once the build succeeded; a failed
-build records nothing, so the next run tries again. dbt parses once for the three steps, and
-target/run_results.json stays the build's.
+tests/, dbt_project.yml and profiles.yml, plus the dbt arguments given after `--`), and
+compares them with what the last successful build recorded (table audit.build_inputs, in the
+lakehouse file itself):
+
+- nothing changed: no model runs, the cost is dbt's start-up;
+- the code changed, or no scheduled build is recorded: everything is built;
+- else only the sources whose files changed, and everything downstream of them
+  (`--select source:<name>+`): a model that reads none of them would be rebuilt from the same
+  inputs by the same code, into the same rows.
+
+The build leaves unit tests out (their inputs are fixed: CI runs them). The fingerprints are
+recorded once the build succeeded; a failed build records nothing, so the next run tries
+again. dbt parses once for the three steps, and target/run_results.json stays the build's.
 
 Exit status: 0 when skipped or built, 1 when the build failed, 2 on a usage error.
 """
@@ -21,8 +27,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dbt.cli.main import dbtRunner
 from dbt_common.events.base_types import EventMsg
@@ -31,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CODE_PATHS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
 SKIPPED_CODE_DIRS = {"python", "__pycache__"}  # pytest's harness is no input of a build
 MARKER = "build inputs: "
+SELECTION_FLAGS = {"--select", "-s", "--models", "-m", "--selector"}
 
 
 def code_fingerprint(project_dir: Path, dbt_args: list[str]) -> str:
@@ -47,18 +57,34 @@ def code_fingerprint(project_dir: Path, dbt_args: list[str]) -> str:
     return digest.hexdigest()
 
 
+@dataclass
 class InputsCheck:
-    """Collects the verdict that the check_build_inputs macro logs."""
+    """Collects what the check_build_inputs macro logs: per-source fingerprints, last build."""
 
-    def __init__(self) -> None:
-        self.changed: bool | None = None
-        self.fingerprint = ""
+    sources: dict[str, str] | None = None
+    last_build: dict[str, Any] | None = None
 
     def __call__(self, event: EventMsg) -> None:
         if event.info.name != "JinjaLogInfo" or not event.info.msg.startswith(MARKER):
             return
-        verdict, self.fingerprint = event.info.msg.removeprefix(MARKER).split()
-        self.changed = verdict == "changed"
+        logged = json.loads(event.info.msg.removeprefix(MARKER))
+        self.sources, self.last_build = logged["sources"], logged["last_build"]
+
+
+def plan_build(code: str, sources: dict[str, str], last_build: dict[str, Any] | None,
+               force: bool = False) -> tuple[list[str] | None, str]:
+    """What to build: (None, why) to skip, ([], why) for everything, else the dbt selectors."""
+    if force:
+        return [], "--force"
+    if last_build is None:
+        return [], "no scheduled build recorded yet"
+    if last_build["code"] != code:
+        return [], "the code or the dbt arguments changed"
+    built = last_build["sources"]
+    changed = sorted(name for name in {*sources, *built} if sources.get(name) != built.get(name))
+    if not changed:
+        return None, "nothing changed since the last successful build"
+    return [f"source:{name}+" for name in changed], f"new or changed files of {', '.join(changed)}"
 
 
 def operation(macro: str, macro_args: str, common: list[str]) -> list[str]:
@@ -72,6 +98,10 @@ def main() -> int:
     parser.add_argument("--project-dir", type=Path, default=ROOT, help="dbt project (default: this one)")
     parser.add_argument("dbt_args", nargs="*", help="passed to every dbt call, after `--` (e.g. --vars ...)")
     args = parser.parse_args()
+    if SELECTION_FLAGS.intersection(args.dbt_args):
+        # a partial build recorded as a complete one would hide the part it skipped
+        parser.error("run_batch chooses what to build from what changed; for a selection of "
+                     "your own, run `dbt build --select ...` directly")
     project = args.project_dir.resolve()
     common = ["--project-dir", str(project), "--profiles-dir", str(project), *args.dbt_args]
 
@@ -81,24 +111,29 @@ def main() -> int:
         return 1
     check = InputsCheck()
     runner = dbtRunner(manifest=parsed.result, callbacks=[check])
-    code = code_fingerprint(project, args.dbt_args)
-    checked = runner.invoke(operation("check_build_inputs", f"{{code_fingerprint: {code}}}", common))
-    if not checked.success or check.changed is None:
+    checked = runner.invoke(operation("check_build_inputs", "{}", common))
+    if not checked.success or check.sources is None:
         print("run_batch: could not fingerprint the build inputs (see the log above)", file=sys.stderr)
         return 1
-    if not check.changed and not args.force:
-        print(f"run_batch: nothing changed since the last successful build ({check.fingerprint[:12]}): skipped")
+    code = code_fingerprint(project, args.dbt_args)
+    selectors, why = plan_build(code, check.sources, check.last_build, args.force)
+    if selectors is None:
+        print(f"run_batch: {why}: skipped")
         return 0
+    selection = ["--select", *selectors] if selectors else []
+    print(f"run_batch: {why}: building {' '.join(selectors) or 'everything'}")
 
-    built = runner.invoke(["build", "--exclude-resource-type", "unit_test", *common])
+    built = runner.invoke(["build", "--exclude-resource-type", "unit_test", *selection, *common])
     if not built.success:
         print("run_batch: dbt build failed; nothing recorded, the next run builds again", file=sys.stderr)
         return 1
-    recorded = runner.invoke(operation("record_build_inputs", f"{{fingerprint: {check.fingerprint}}}", common))
+    inputs = json.dumps({"code_fingerprint": code, "sources": check.sources})
+    recorded = runner.invoke(operation("record_build_inputs", inputs, common))
     if not recorded.success:
-        print("run_batch: built, but the fingerprint was not recorded: the next run builds again", file=sys.stderr)
+        print("run_batch: built, but the fingerprints were not recorded: the next run builds again",
+              file=sys.stderr)
         return 1
-    print(f"run_batch: built; inputs recorded ({check.fingerprint[:12]})")
+    print("run_batch: built; inputs recorded")
     return 0
 
 

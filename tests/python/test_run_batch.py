@@ -1,10 +1,12 @@
-"""scripts/run_batch.py: a scheduled run builds only when a raw file or the code changed."""
+"""scripts/run_batch.py: a scheduled run builds only what a changed raw file or code feeds."""
 
 from __future__ import annotations
 
 import importlib.util
 import subprocess
 import sys
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from harness import PROJECT_DIR, RELAXED_GATES, Lakehouse
@@ -17,6 +19,7 @@ def load_run_batch():  # noqa: ANN201  (a module)
     spec = importlib.util.spec_from_file_location("run_batch", SCRIPT)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
     spec.loader.exec_module(module)
     return module
 
@@ -32,16 +35,26 @@ def builds(lh: Lakehouse) -> int:
     return lh.scalar("select count(distinct invocation_id) from audit.dbt_run_results where command = 'build'")
 
 
-def test_a_scheduled_run_builds_only_when_a_raw_file_changed(lakehouse: Lakehouse) -> None:
+def models_of_last_build(lh: Lakehouse) -> set[str]:
+    rows = lh.query(
+        "select node_name from audit.dbt_run_results"
+        " where resource_type = 'model' and invocation_id = ("
+        "   select invocation_id from audit.dbt_run_results where command = 'build'"
+        "   order by run_started_at desc limit 1)")
+    return {name for (name,) in rows}
+
+
+def test_a_scheduled_run_builds_only_what_a_changed_raw_file_feeds(lakehouse: Lakehouse) -> None:
     raw = lakehouse.raw_root
-    write_side_files(raw)
+    write_side_files(raw)  # subscription s1 of u1 from 2024-01-01 at 9.99 USD; spend on 2024-01-01
     events = raw / "events_0001.ndjson"
     events.write_bytes(event("e1", "2024-01-05T10:00:00Z") + b"\n")
 
     first = run_batch(lakehouse)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert "run_batch: built" in first.stdout
+    assert "no scheduled build recorded yet: building everything" in first.stdout
     assert builds(lakehouse) == 1
+    assert lakehouse.scalar("select count(*) from gold.mrr_daily") == 5  # 2024-01-01 to 01-05
 
     # nothing new: no dbt build runs, and no unit test ran in the scheduled build either
     again = run_batch(lakehouse)
@@ -51,18 +64,52 @@ def test_a_scheduled_run_builds_only_when_a_raw_file_changed(lakehouse: Lakehous
     assert lakehouse.scalar(
         "select count(*) from audit.dbt_run_results where resource_type = 'unit_test'") == 0
 
-    # a grown file is a change: the next run builds and bronze gets the new line
+    # a grown events file: the events lineage is built, the subscriptions and spend staging are
+    # not; MRR still follows, since the new event stretches the shared calendar to 2024-03-10
     with events.open("ab") as f:
-        f.write(event("e2", "2024-01-06T10:00:00Z") + b"\n")
+        f.write(event("e2", "2024-03-10T10:00:00Z") + b"\n")
     grown = run_batch(lakehouse)
     assert grown.returncode == 0, grown.stdout + grown.stderr
+    assert "new or changed files of app.events: building source:app.events+" in grown.stdout
     assert builds(lakehouse) == 2
+    built = models_of_last_build(lakehouse)
+    assert {"stg_app__event_lines", "int_events_deduplicated", "mrr_daily", "mrr_monthly"} <= built
+    assert not {"stg_billing__subscriptions", "stg_marketing__spend_rows"} & built
     assert lakehouse.scalar("select count(*) from silver.int_events_deduplicated") == 2
+    assert lakehouse.scalar("select count(*) from gold.mrr_daily") == 31 + 29 + 10
+    assert lakehouse.query("select month, mrr_usd from gold.mrr_monthly order by month") == [
+        (date(2024, 1, 1), Decimal("9.99")),
+        (date(2024, 2, 1), Decimal("9.99")),
+        (date(2024, 3, 1), Decimal("9.99")),
+    ]
 
-    # a new file of another source is a change too
+    # a new file of another source: its lineage only, events are not read again
     (raw / "marketing_spend_0002.csv").write_text("date,channel,spend\n2024-01-02,Google,5.00\n")
-    assert run_batch(lakehouse).returncode == 0
+    spend = run_batch(lakehouse)
+    assert spend.returncode == 0, spend.stdout + spend.stderr
+    assert "building source:marketing.spend+" in spend.stdout
     assert builds(lakehouse) == 3
+    built = models_of_last_build(lakehouse)
+    assert {"stg_marketing__spend_rows", "cac_by_channel"} <= built
+    assert not {"stg_app__event_lines", "stg_billing__subscriptions"} & built
+    assert lakehouse.scalar(
+        "select spend_usd from gold.cac_by_channel where channel = 'Google'") == Decimal("15.00")
+
+
+def test_the_build_plan_follows_what_changed() -> None:
+    plan_build = load_run_batch().plan_build
+    files = {"app.events": "e1", "billing.subscriptions": "b1", "marketing.spend": "m1"}
+    last = {"code": "c1", "sources": dict(files)}
+
+    assert plan_build("c1", files, last) == (None, "nothing changed since the last successful build")
+    assert plan_build("c1", files, last, force=True)[0] == []
+    assert plan_build("c1", files, None)[0] == []  # no scheduled build recorded: everything
+    assert plan_build("c2", files, last)[0] == []  # code or dbt arguments changed: everything
+    both = {**files, "marketing.spend": "m2", "app.events": "e2"}
+    assert plan_build("c1", both, last)[0] == ["source:app.events+", "source:marketing.spend+"]
+    # a source whose files are gone is selected, so that the build stops with its message
+    gone = {k: v for k, v in files.items() if k != "billing.subscriptions"}
+    assert plan_build("c1", gone, last)[0] == ["source:billing.subscriptions+"]
 
 
 def test_a_failed_build_records_nothing_so_the_next_run_builds_again(lakehouse: Lakehouse) -> None:

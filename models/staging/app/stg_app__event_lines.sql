@@ -9,7 +9,10 @@
 }}
 
 -- Bronze: every line of every events file, kept as text. Only new files, and the new tail of
--- grown files, are read (DESIGN.md, "Bronze").
+-- grown files, are read (DESIGN.md, "Bronze"). The scan names the source only when files are
+-- new, which dbt does not see at parse time; this line puts the source in the lineage, so
+-- that `source:app.events+` selects this model and all that it feeds.
+-- depends_on: {{ source('app', 'events') }}
 {%- set files = raw_files_to_ingest('app', 'events') %}
 
 with
