@@ -81,10 +81,14 @@
             source_name varchar,
             files_fingerprint varchar
         );
-        {% for name, fingerprint in sources.items() -%}
-            insert into audit.build_inputs
-            values (now(), '{{ code_fingerprint }}', '{{ name }}', '{{ fingerprint }}');
-        {% endfor %}
+        {% if sources -%}
+            -- one statement, so that every row of this build carries the same recorded_at
+            insert into audit.build_inputs values
+            {%- for name, fingerprint in sources.items() %}
+                (now(), '{{ code_fingerprint }}', '{{ name }}', '{{ fingerprint }}')
+                {{- "," if not loop.last else ";" }}
+            {%- endfor %}
+        {%- endif %}
     {%- endset -%}
     {%- do run_query(record_sql) -%}
     {%- do adapter.commit() -%}

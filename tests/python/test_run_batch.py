@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 from harness import PROJECT_DIR, RELAXED_GATES, Lakehouse
 from test_bronze_silver import event, write_side_files
 
@@ -122,6 +123,23 @@ def test_a_failed_build_records_nothing_so_the_next_run_builds_again(lakehouse: 
         assert failed.returncode == 1, failed.stdout + failed.stderr
         assert "dbt build failed" in failed.stderr
         assert builds(lakehouse) == attempt  # the same inputs are built again, not skipped
+
+
+def test_a_lakehouse_fingerprinted_by_the_older_scheduler_is_built_whole_once(
+    lakehouse: Lakehouse,
+) -> None:
+    write_side_files(lakehouse.raw_root)
+    (lakehouse.raw_root / "events_0001.ndjson").write_bytes(event("e1", "2024-01-05T10:00:00Z") + b"\n")
+    with duckdb.connect(str(lakehouse.db_path)) as con:  # the one-fingerprint table of before
+        con.sql("create schema audit; create table audit.build_inputs (fingerprint varchar,"
+                " recorded_at timestamptz); insert into audit.build_inputs values ('abc', now())")
+
+    first = run_batch(lakehouse)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "no scheduled build recorded yet: building everything" in first.stdout
+    assert lakehouse.query("select source_name from audit.build_inputs order by 1") == [
+        ("app.events",), ("billing.subscriptions",), ("marketing.spend",)]
+    assert "skipped" in run_batch(lakehouse).stdout
 
 
 def test_missing_raw_files_fail_with_the_message_of_the_build(lakehouse: Lakehouse) -> None:
