@@ -37,6 +37,16 @@ versions as (
         {% endif %}
 ),
 
+repeated as (
+    -- most events arrive in one line: find the repeated ones first, so that the distinct
+    -- count below runs on a few percent of the versions (a full refresh: 1.2 s instead of
+    -- 3.5 to 5.1 s at 10M, BENCHMARKS.md)
+    select event_id
+    from versions
+    group by event_id
+    having count(*) > 1
+),
+
 counted as (
     select
         event_id,
@@ -45,8 +55,8 @@ counted as (
         -- the latest line counted: the next run's watermark
         max(ingested_at) as ingested_at
     from versions
+    where event_id in (select repeated.event_id from repeated)
     group by event_id
-    having count(*) > 1
 )
 
 select * from counted
