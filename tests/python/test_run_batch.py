@@ -142,6 +142,15 @@ def test_a_lakehouse_fingerprinted_by_the_older_scheduler_is_built_whole_once(
     assert "skipped" in run_batch(lakehouse).stdout
 
 
+def test_a_selection_of_the_callers_own_is_refused(lakehouse: Lakehouse) -> None:
+    # recorded as a complete build, a partial one would hide the models it skipped
+    refused = subprocess.run([sys.executable, str(SCRIPT), "--", "--select", "stg_app__event_lines"],
+                             env=lakehouse.env(), capture_output=True, text=True, check=False)
+    assert refused.returncode == 2
+    assert "run dbt build --select ... directly" in refused.stderr.replace("`", "")
+    assert not lakehouse.db_path.exists()  # refused before dbt opened the lakehouse
+
+
 def test_missing_raw_files_fail_with_the_message_of_the_build(lakehouse: Lakehouse) -> None:
     write_side_files(lakehouse.raw_root)  # no events file
     failed = run_batch(lakehouse)
