@@ -30,12 +30,17 @@ decoded as (
 ),
 
 extracted as (
-    -- two reads of the document: the fields whose JSON type is judged, and the text fields
+    -- two reads of the document, each with a list of paths: the JSON types of the document and
+    -- of the fields whose type is judged, and every field as text (re-reading extracted JSON
+    -- values one by one cost more than both, BENCHMARKS.md)
     select
         *,
-        json_type(payload) as payload_type,
-        json_extract(payload, ['$.event_id', '$.user_id', '$.amount', '$.tax']) as typed_values,
+        json_type(payload, ['$', '$.event_id', '$.user_id', '$.amount', '$.tax']) as value_types,
         json_extract_string(payload, [
+            '$.event_id',
+            '$.user_id',
+            '$.amount',
+            '$.tax',
             '$.event_type',
             '$.timestamp',
             '$.schema_version',
@@ -55,28 +60,30 @@ fields_named as (
         raw_line,
         reader_error,
         payload,
-        payload_type,
+        value_types[1] as payload_type,
         -- an id is a string or an integer; an object, array or boolean is no id
         case
-            when json_type(typed_values[1]) in ('VARCHAR', 'BIGINT', 'UBIGINT')
-                then nullif(trim(typed_values[1] ->> '$'), '')
+            when value_types[2] in ('VARCHAR', 'BIGINT', 'UBIGINT')
+                then nullif(trim(text_values[1]), '')
         end as event_id,
         case
-            when json_type(typed_values[2]) in ('VARCHAR', 'BIGINT', 'UBIGINT')
-                then nullif(trim(typed_values[2] ->> '$'), '')
+            when value_types[3] in ('VARCHAR', 'BIGINT', 'UBIGINT')
+                then nullif(trim(text_values[2]), '')
         end as user_id,
-        typed_values[3] as amount_json,
-        typed_values[4] as tax_json,
-        lower(trim(text_values[1])) as event_type,
-        text_values[2] as timestamp_text,
-        text_values[3] as schema_version_text,
-        upper(trim(text_values[4])) as currency_given,
-        nullif(trim(text_values[5]), '') as refers_to_event_id,
-        text_values[6] as acquisition_channel,
-        text_values[7] as page,
+        value_types[4] as amount_type,
+        text_values[3] as amount_text,
+        value_types[5] as tax_type,
+        text_values[4] as tax_text,
+        lower(trim(text_values[5])) as event_type,
+        text_values[6] as timestamp_text,
+        text_values[7] as schema_version_text,
+        upper(trim(text_values[8])) as currency_given,
+        nullif(trim(text_values[9]), '') as refers_to_event_id,
+        text_values[10] as acquisition_channel,
+        text_values[11] as page,
         -- schema v2 fields and unknown ones are kept, not judged (DESIGN.md, "Schema evolution")
         case
-            when payload_type = 'OBJECT'
+            when value_types[1] = 'OBJECT'
                 then list_filter(json_keys(payload), lambda k: k not in (
                         'event_id', 'user_id', 'event_type', 'timestamp', 'schema_version',
                         'amount', 'currency', 'tax', 'refers_to_event_id', 'acquisition_channel',
@@ -100,10 +107,8 @@ typed as (
                     timestamp_text, '\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,9})?'
                 ) then try_cast(timestamp_text || '+00:00' as timestamptz)
         end as event_ts,
-        coalesce(json_type(amount_json) in ('BIGINT', 'UBIGINT', 'DOUBLE'), false)
-            as amount_is_number,
-        coalesce(json_type(tax_json) in ('BIGINT', 'UBIGINT', 'DOUBLE'), false)
-            as tax_is_number,
+        coalesce(amount_type in ('BIGINT', 'UBIGINT', 'DOUBLE'), false) as amount_is_number,
+        coalesce(tax_type in ('BIGINT', 'UBIGINT', 'DOUBLE'), false) as tax_is_number,
         try_cast(schema_version_text as integer) as schema_version,
         case
             -- schema v1 purchases carry no currency: they are USD (DESIGN.md, "Money");
@@ -118,10 +123,10 @@ amounts as (
     select
         typed.*,
         case
-            when typed.amount_is_number then try_cast(typed.amount_json ->> '$' as decimal(18, 4))
+            when typed.amount_is_number then try_cast(typed.amount_text as decimal(18, 4))
         end as amount,
         case
-            when typed.tax_is_number then try_cast(typed.tax_json ->> '$' as decimal(18, 4))
+            when typed.tax_is_number then try_cast(typed.tax_text as decimal(18, 4))
         end as tax,
         fx_rates.usd_per_unit
     from typed
@@ -154,7 +159,7 @@ judged as (
                 then 'timestamp_out_of_range'
             when event_type in ('purchase', 'refund') and amount is null then 'invalid_amount'
             when event_type = 'purchase' and amount < 0 then 'negative_amount'
-            when tax_json is not null and json_type(tax_json) <> 'NULL' and tax is null
+            when tax_type is not null and tax_type <> 'NULL' and tax is null
                 then 'invalid_tax'
             when
                 event_type in ('purchase', 'refund')
