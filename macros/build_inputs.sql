@@ -24,12 +24,8 @@
     {%- if recorded is none -%}{{ return(none) }}{%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(recorded) | map(attribute='name') | list -%}
     {%- if 'source_name' not in columns -%}{{ return(none) }}{%- endif -%}
-    {%- set last_build_sql -%}
-        select code_fingerprint, source_name, files_fingerprint
-        from {{ recorded }}
-        where recorded_at = (select max(recorded_at) from {{ recorded }})
-    {%- endset -%}
-    {%- set rows = run_query(last_build_sql).rows -%}
+    {%- set rows = run_query(
+        'select code_fingerprint, source_name, files_fingerprint from ' ~ recorded).rows -%}
     {%- if rows | length == 0 -%}{{ return(none) }}{%- endif -%}
     {%- set sources = {} -%}
     {%- for row in rows -%}{%- do sources.update({row[1]: row[2]}) -%}{%- endfor -%}
@@ -66,23 +62,17 @@
 
 {% macro record_build_inputs(code_fingerprint, sources) %}
     {#- run-operation after a successful scheduled build: the inputs it was built from, one row
-        per source. A table of the older one-fingerprint shape is replaced. -#}
-    {%- set recorded = adapter.get_relation(
-        database=target.database, schema='audit', identifier='build_inputs') -%}
+        per source, in place of the last build's (the run history is in audit.dbt_run_results;
+        a table of the older one-fingerprint shape is replaced the same way). -#}
     {%- set record_sql -%}
         create schema if not exists audit;
-        {% if recorded is not none and 'source_name' not in (
-            adapter.get_columns_in_relation(recorded) | map(attribute='name') | list) -%}
-            drop table audit.build_inputs;
-        {%- endif %}
-        create table if not exists audit.build_inputs (
+        create or replace table audit.build_inputs (
             recorded_at timestamptz,
             code_fingerprint varchar,
             source_name varchar,
             files_fingerprint varchar
         );
         {% if sources -%}
-            -- one statement, so that every row of this build carries the same recorded_at
             insert into audit.build_inputs values
             {%- for name, fingerprint in sources.items() %}
                 (now(), '{{ code_fingerprint }}', '{{ name }}', '{{ fingerprint }}')

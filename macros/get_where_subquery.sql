@@ -12,14 +12,10 @@
         {{ return(relation) }}
     {%- endif -%}
     {%- set latest_run -%}
-        ingested_at = (select max(latest.ingested_at) from {{ relation }} as latest)
+        ingested_at = (select max(newest.ingested_at) from {{ relation }} as newest)
     {%- endset -%}
     {%- set files_of_latest_run -%}
-        source_file in (
-            select latest.source_file
-            from {{ relation }} as latest
-            where latest.ingested_at = (select max(newest.ingested_at) from {{ relation }} as newest)
-        )
+        source_file in (select latest.source_file from {{ relation }} as latest where latest.{{ latest_run }})
     {%- endset -%}
     {%- set where = where
         | replace('__latest_run__', latest_run)
