@@ -47,7 +47,7 @@ docs: venv  ## generate and serve the dbt docs (lineage) on http://localhost:808
 	$(DBT) docs generate $(DBT_ARGS)
 	$(DBT) docs serve $(DBT_ARGS) --port 8080
 
-benchmark: venv  ## measure 1M and 10M events end to end (see BENCHMARKS.md)
+benchmark: venv  ## measure 10k, 1M and 10M events end to end (see BENCHMARKS.md)
 	$(BIN)/python scripts/benchmark.py
 
 clean:  ## remove generated state (keeps the venv)
