@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark the lakehouse end to end at several sizes (see BENCHMARKS.md).
 
-Usage: benchmark.py [--sizes N ...] [--batches K] [--seed S] [--bench-dir DIR] [--out FILE]
+Usage: benchmark.py [--sizes N ...] [--fixed-cost-size N] [--batches K] [--seed S] [--bench-dir DIR] [--out FILE]
                     [--memory-limit 3GB] [--project-dir DIR] [--reuse-data]
 
 For each size N it generates N + N/100 event lines in K batch files with the generator, then
@@ -24,9 +24,9 @@ are the tail of the same stream. Then, against a fresh DuckDB file under DIR/<N>
   startup     dbt parse (warm partial parse): dbt's own start-up cost, for the no-op target
 
 Each step: wall time, events per second, peak RSS of the whole process tree (polled every
-0.1 s) and dbt's slowest models from run_results.json. The smallest size (10k events by
-default) moves almost no data: its steps measure dbt's fixed cost for the same nodes, which
-the targets of the larger sizes are set against. Writes a markdown report to --out
+0.1 s) and dbt's slowest models from run_results.json. A tiny size first (--fixed-cost-size,
+10k events by default) moves almost no data: its steps measure dbt's fixed cost for the same
+nodes, which the targets of the other sizes are set against. Writes a markdown report to --out
 (default DIR/results.md) and prints it; raw figures go beside it as results.json. Not part of
 the test suite.
 """
@@ -312,8 +312,8 @@ def report(results: dict[int, tuple[list[Step], float]], args: argparse.Namespac
         "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     checks: list[str] = []
-    smallest = min(results)
-    fixed = {s.name: s for s in results[smallest][0]}
+    fixed_size = args.fixed_cost_size if args.fixed_cost_size in results else None
+    fixed = {s.name: s for s in results[fixed_size][0]} if fixed_size else {}
     for size, (steps, gen_s) in results.items():
         by = {s.name: s for s in steps}
         floor = by["floor"].wall_s
@@ -324,7 +324,7 @@ def report(results: dict[int, tuple[list[Step], float]], args: argparse.Namespac
             elapsed = f"{s.dbt_elapsed_s:.1f}" if s.dbt_elapsed_s else ""
             lines.append(f"| {human(size)} | {s.name} | {s.wall_s:.1f} | {elapsed} | {s.events:,} | {eps} | "
                          f"{s.wall_s / floor:.1f} | {s.peak_rss_bytes / GB:.2f} | {s.outcome} |")
-        if size == smallest and len(results) > 1:
+        if size == fixed_size:
             checks.append(f"- {human(size)}: no targets; this size measures dbt's fixed cost per step")
             continue
 
@@ -336,10 +336,10 @@ def report(results: dict[int, tuple[list[Step], float]], args: argparse.Namespac
 
         def against_fixed_cost(name: str, budget_s: float, net_ratio: Callable[[float], str]) -> str:
             """The budget a target leaves, the same step with almost no data, and the rest's ratio."""
-            if size == smallest:  # benchmarked alone: there is no fixed cost to compare with
+            if fixed_size is None or not fixed[name].completed:
                 return ""
             fixed_s = fixed[name].wall_s
-            return (f"; budget {budget_s:.1f} s; the same step at {human(smallest)} events "
+            return (f"; budget {budget_s:.1f} s; the same step at {human(fixed_size)} events "
                     f"{fixed_s:.1f} s; net of that, {net_ratio(by[name].wall_s - fixed_s)}")
 
         for name in ("full_models", "full_tests"):
@@ -348,7 +348,7 @@ def report(results: dict[int, tuple[list[Step], float]], args: argparse.Namespac
             check(f"{name} within 3x of the floor ({ratio:.1f}x{detail})", ratio <= 3, "floor", name)
         full_s = by["full_tests"].wall_s
         incr = by["incr_1pct"].wall_s / full_s
-        net_full_s = full_s - fixed["full_tests"].wall_s
+        net_full_s = full_s - fixed["full_tests"].wall_s if fixed else full_s
         detail = against_fixed_cost("incr_1pct", 0.10 * full_s, lambda net_s: f"{net_s / net_full_s:.0%}")
         check(f"incremental +1% within 10% of the full build with tests ({incr:.0%}{detail})",
               incr <= 0.10, "incr_1pct", "full_tests")
@@ -371,8 +371,9 @@ def report(results: dict[int, tuple[list[Step], float]], args: argparse.Namespac
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000, 10_000_000], metavar="N",
-                        help="events per run; the smallest gives dbt's fixed cost (default: 10k 1M 10M)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000], metavar="N")
+    parser.add_argument("--fixed-cost-size", type=int, default=10_000, metavar="N",
+                        help="a tiny size run first, no targets: dbt's fixed cost per step (0: skip)")
     parser.add_argument("--batches", type=int, default=10, metavar="K", help="events files per size")
     parser.add_argument("--seed", type=int, default=2024, metavar="S")
     parser.add_argument("--bench-dir", type=Path, default=ROOT / "bench", metavar="DIR")
@@ -383,9 +384,12 @@ def main() -> None:
     parser.add_argument("--reuse-data", action="store_true",
                         help="keep generated data from an earlier run with the same arguments")
     args = parser.parse_args()
+    if min(args.sizes) < 100 or 0 < args.fixed_cost_size < 100:
+        parser.error("each size needs at least 100 events, so that the +1% batch has a line")
     args.project_dir = args.project_dir.resolve()
     out: Path = args.out or args.bench_dir / "results.md"
-    results = {size: bench_size(size, args) for size in args.sizes}
+    sizes = sorted({args.fixed_cost_size, *args.sizes} - {0})
+    results = {size: bench_size(size, args) for size in sizes}
     text = report(results, args, "python scripts/benchmark.py " + " ".join(sys.argv[1:]))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
