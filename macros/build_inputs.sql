@@ -1,15 +1,12 @@
 {% macro raw_inputs_inventory_sql() %}
     {#- One row per raw file of every source: what a build reads, and what a new batch changes.
-        A source without files adds nothing here: the build itself then stops with
-        assert_raw_files_present's message. -#}
+        A source without files adds nothing here (read_blob of a glob that matches nothing has
+        no rows): the build itself then stops with assert_raw_files_present's message. -#}
     {%- set scans = [] -%}
     {%- for node in graph.sources.values() if node.config.meta.file_glob -%}
-        {%- set glob = raw_file_glob(node.source_name, node.name) -%}
-        {%- if run_query("select count(*) from glob('" ~ glob ~ "')").columns[0].values()[0] > 0 -%}
-            {%- do scans.append(
-                "select '" ~ node.source_name ~ "." ~ node.name ~ "' as source_name,"
-                ~ " filename, size, last_modified from read_blob('" ~ glob ~ "')") -%}
-        {%- endif -%}
+        {%- do scans.append(
+            "select '" ~ node.source_name ~ "." ~ node.name ~ "' as source_name, filename, size,"
+            ~ " last_modified from read_blob('" ~ raw_file_glob(node.source_name, node.name) ~ "')") -%}
     {%- endfor -%}
     {%- do scans.append("select null::varchar, null::varchar, null::bigint, null::timestamptz where false") -%}
     {{ return(scans | join('\nunion all\n')) }}
