@@ -3,18 +3,8 @@
 -- Density inside these bounds is tested per table (unique + sequential_values).
 with
 
-calendar as (
-    select * from {{ ref('int_calendar_days') }}
-),
-
 calendar_bounds as (
-    select
-        min(date_day) as first_date,
-        max(date_day) as last_date,
-        min(month_start) as first_month,
-        max(month_start) as last_month,
-        max(week_start) as as_of_week
-    from calendar
+    select * from {{ ref('util_calendar_bounds') }}
 ),
 
 daily_bounds as (
@@ -67,7 +57,7 @@ select
 from daily_bounds
 cross join calendar_bounds
 where daily_bounds.first_date is distinct from calendar_bounds.first_date
-    or daily_bounds.last_date is distinct from calendar_bounds.last_date
+    or daily_bounds.last_date is distinct from calendar_bounds.as_of_date
 
 union all
 
@@ -78,7 +68,7 @@ select
 from monthly_bounds
 cross join calendar_bounds
 where monthly_bounds.first_date is distinct from calendar_bounds.first_month
-    or monthly_bounds.last_date is distinct from calendar_bounds.last_month
+    or monthly_bounds.last_date is distinct from calendar_bounds.as_of_month
 
 union all
 

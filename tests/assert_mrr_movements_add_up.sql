@@ -1,6 +1,8 @@
--- mrr_monthly: each month's MRR change since the previous month equals new + expansion +
--- reactivation - contraction - churned (the first month starts from zero). Each of the seven
--- amounts is rounded to cents on its own, so they may disagree by up to half a cent each.
+-- mrr_monthly: each month's MRR change since the previous month equals the sum of its
+-- movements, each with its sign (new + expansion + reactivation - contraction - churned; the
+-- first month starts from zero). Each amount is rounded to cents on its own, so they may
+-- disagree by up to half a cent each.
+{%- set movements = mrr_movements() %}
 with
 
 mrr_monthly as (
@@ -11,11 +13,13 @@ changes as (
     select
         month,
         mrr_usd - coalesce(lag(mrr_usd) over (order by month), 0) as mrr_change_usd,
-        new_mrr_usd + expansion_mrr_usd + reactivation_mrr_usd
-        - contraction_mrr_usd - churned_mrr_usd as movements_usd
+        0
+        {%- for movement in movements %}
+            + {{ movement.sign }} * {{ movement.name }}_mrr_usd
+        {%- endfor %} as movements_usd
     from mrr_monthly
 )
 
 select *
 from changes
-where abs(mrr_change_usd - movements_usd) > 7 * 0.005
+where abs(mrr_change_usd - movements_usd) > {{ movements | length + 2 }} * 0.005

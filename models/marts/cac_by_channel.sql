@@ -1,26 +1,19 @@
--- Customer acquisition cost per channel, plus the blended `all` row (DESIGN.md,
--- "Acquisition"): spend over the calendar divided by paid conversions, null without any.
+-- Customer acquisition cost per channel and blended (`all`): spend over the reporting period
+-- per paid conversion, null without any (doc block `cac`, models/marts/_marts__docs.md).
 
 with
 
-channel_acquisition as (
-    select * from {{ ref('int_channel_acquisition') }}
+channels as (
+    select * from {{ ref('int_channels_aggregated') }}
 ),
 
 final as (
     select
         channel,
-        cast(round(spend_usd, 2) as decimal(18, 2)) as spend_usd,
+        {{ round_to_cents('spend_usd') }} as spend_usd,
         paid_conversions,
-        cast(round(cac_usd, 2) as decimal(18, 2)) as cac_usd,
-        is_blended
-    from channel_acquisition
+        {{ round_to_cents(per_paid_conversion('spend_usd', 'paid_conversions')) }} as cac_usd
+    from channels
 )
 
-select
-    channel,
-    spend_usd,
-    paid_conversions,
-    cac_usd
-from final
-order by is_blended, channel
+select * from final

@@ -1,10 +1,10 @@
--- Distinct users with at least one valid event, for every day of the shared calendar
--- (DESIGN.md, "Active users").
+-- Distinct users with at least one valid event, for every day of the shared calendar (doc
+-- block `daily_active_users`, models/marts/_marts__docs.md).
 
 with
 
 calendar as (
-    select * from {{ ref('int_calendar_days') }}
+    select * from {{ ref('util_calendar_days') }}
 ),
 
 events as (
@@ -29,8 +29,4 @@ final as (
         on calendar.date_day = active_users_by_day.event_date
 )
 
-select
-    date,
-    dau
-from final
-order by date
+select * from final

@@ -1,14 +1,14 @@
--- Purchases in USD by purchase day, zero on days without any (DESIGN.md, "Revenue and
--- refunds"). Tax is reported beside revenue, never inside it.
+-- Purchases in USD by purchase day, zero on days without any; tax beside revenue, never in it
+-- (doc block `gross_revenue`, models/marts/_marts__docs.md).
 
 with
 
 calendar as (
-    select * from {{ ref('int_calendar_days') }}
+    select * from {{ ref('util_calendar_days') }}
 ),
 
 transactions as (
-    select * from {{ ref('int_revenue_transactions') }}
+    select * from {{ ref('int_revenue_transactions_recognized') }}
 ),
 
 purchases_by_day as (
@@ -27,19 +27,13 @@ final as (
         -- the column name is fixed by the metric contract
         calendar.date_day as date,  -- noqa: RF04
         -- rounded once, on the day's exact total
-        cast(round(coalesce(purchases_by_day.gross_revenue_usd, 0), 2) as decimal(18, 2))
+        {{ round_to_cents('coalesce(purchases_by_day.gross_revenue_usd, 0)') }}
             as gross_revenue_usd,
         cast(coalesce(purchases_by_day.purchases, 0) as bigint) as purchases,
-        cast(round(coalesce(purchases_by_day.tax_usd, 0), 2) as decimal(18, 2)) as tax_usd
+        {{ round_to_cents('coalesce(purchases_by_day.tax_usd, 0)') }} as tax_usd
     from calendar
     left join purchases_by_day
         on calendar.date_day = purchases_by_day.recognized_date
 )
 
-select
-    date,
-    gross_revenue_usd,
-    purchases,
-    tax_usd
-from final
-order by date
+select * from final

@@ -1,13 +1,14 @@
--- Gross revenue minus the refunds recognized each day (DESIGN.md, "Revenue and refunds").
+-- Gross revenue minus the refunds recognized each day (doc block `net_revenue`,
+-- models/marts/_marts__docs.md).
 
 with
 
 calendar as (
-    select * from {{ ref('int_calendar_days') }}
+    select * from {{ ref('util_calendar_days') }}
 ),
 
 transactions as (
-    select * from {{ ref('int_revenue_transactions') }}
+    select * from {{ ref('int_revenue_transactions_recognized') }}
 ),
 
 revenue_by_day as (
@@ -23,10 +24,9 @@ revenue_by_day as (
 rounded as (
     select
         calendar.date_day,
-        cast(round(coalesce(revenue_by_day.gross_revenue_usd, 0), 2) as decimal(18, 2))
+        {{ round_to_cents('coalesce(revenue_by_day.gross_revenue_usd, 0)') }}
             as gross_revenue_usd,
-        cast(round(coalesce(revenue_by_day.refunds_usd, 0), 2) as decimal(18, 2))
-            as refunds_usd,
+        {{ round_to_cents('coalesce(revenue_by_day.refunds_usd, 0)') }} as refunds_usd,
         cast(coalesce(revenue_by_day.refunds, 0) as bigint) as refunds
     from calendar
     left join revenue_by_day
@@ -45,11 +45,4 @@ final as (
     from rounded
 )
 
-select
-    date,
-    gross_revenue_usd,
-    refunds_usd,
-    net_revenue_usd,
-    refunds
-from final
-order by date
+select * from final

@@ -1,22 +1,22 @@
--- Lifetime value of every known user with their acquisition channel (DESIGN.md, "Lifetime
--- value"). The three amounts are rounded from exact totals; ltv_usd is the difference of the
--- published gross and refunds, so each row adds up.
+-- Lifetime value of every known user with their acquisition channel (doc block
+-- `lifetime_value`, models/marts/_marts__docs.md). Gross and refunds are rounded from exact
+-- totals; ltv_usd is the difference of the two published amounts, so each row adds up.
 
 with
 
-user_ltv as (
-    select * from {{ ref('int_user_ltv') }}
+user_revenue as (
+    select * from {{ ref('int_user_revenue_summed') }}
 ),
 
 rounded as (
     select
         user_id,
         channel,
-        cast(round(gross_revenue_usd, 2) as decimal(18, 2)) as gross_revenue_usd,
-        cast(round(refunds_usd, 2) as decimal(18, 2)) as refunds_usd,
+        {{ round_to_cents('gross_revenue_usd') }} as gross_revenue_usd,
+        {{ round_to_cents('refunds_usd') }} as refunds_usd,
         has_signup,
         is_paid_converter
-    from user_ltv
+    from user_revenue
 ),
 
 final as (
@@ -31,13 +31,4 @@ final as (
     from rounded
 )
 
-select
-    user_id,
-    channel,
-    gross_revenue_usd,
-    refunds_usd,
-    ltv_usd,
-    has_signup,
-    is_paid_converter
-from final
-order by user_id
+select * from final

@@ -1,31 +1,22 @@
 -- What the metric rules leave out or bend, counted so that no reader has to guess from the
--- gold tables (DESIGN.md, "Metric exceptions"): users without a signup (no cohort, not a
--- conversion), signups whose channel the alias seed does not know, refunds dated before their
--- purchase or without a known purchase, and days without spend inside a channel's spend range.
+-- gold tables (doc block `metric_exceptions`, models/marts/_marts__docs.md).
 
 with
 
-calendar as (
-    select * from {{ ref('int_calendar_days') }}
+calendar_bounds as (
+    select * from {{ ref('util_calendar_bounds') }}
 ),
 
-user_ltv as (
-    select * from {{ ref('int_user_ltv') }}
+user_revenue as (
+    select * from {{ ref('int_user_revenue_summed') }}
 ),
 
 transactions as (
-    select * from {{ ref('int_revenue_transactions') }}
+    select * from {{ ref('int_revenue_transactions_recognized') }}
 ),
 
 spend_gaps as (
-    select * from {{ ref('int_marketing_spend_gaps') }}
-),
-
-calendar_bounds as (
-    select
-        min(date_day) as first_date,
-        max(date_day) as last_date
-    from calendar
+    select * from {{ ref('int_marketing_spend_gaps_listed') }}
 ),
 
 user_exceptions as (
@@ -35,7 +26,7 @@ user_exceptions as (
         cast(null as varchar) as channel,
         count(*) filter (where not has_signup) as occurrences,
         cast(null as decimal(38, 10)) as amount_usd
-    from user_ltv
+    from user_revenue
 
     union all
 
@@ -45,7 +36,7 @@ user_exceptions as (
         cast(null as varchar) as channel,
         count(*) filter (where has_signup and channel = 'Unknown') as occurrences,
         cast(null as decimal(38, 10)) as amount_usd
-    from user_ltv
+    from user_revenue
 ),
 
 -- the same as-of window as daily_revenue_net, so the amounts can be read against it
@@ -55,37 +46,22 @@ refunds as (
     cross join calendar_bounds
     where
         transactions.transaction_type = 'refund'
-        and transactions.recognized_date <= calendar_bounds.last_date
+        and transactions.recognized_date <= calendar_bounds.as_of_date
 ),
 
 refund_exceptions as (
-    select
-        'revenue' as area,
-        'refund_before_purchase' as exception,
-        cast(null as varchar) as channel,
-        count(*) filter (where is_refund_before_purchase) as occurrences,
-        coalesce(sum(amount_usd) filter (where is_refund_before_purchase), 0) as amount_usd
-    from refunds
-
-    union all
-
-    select
-        'revenue' as area,
-        'orphan_refund' as exception,
-        cast(null as varchar) as channel,
-        count(*) filter (where is_orphan_refund) as occurrences,
-        coalesce(sum(amount_usd) filter (where is_orphan_refund), 0) as amount_usd
-    from refunds
-
-    union all
-
-    select
-        'revenue' as area,
-        'refund_above_purchase' as exception,
-        cast(null as varchar) as channel,
-        count(*) filter (where is_refund_above_purchase) as occurrences,
-        coalesce(sum(amount_usd) filter (where is_refund_above_purchase), 0) as amount_usd
-    from refunds
+    {%- for flag in refund_flags() %}
+        select
+            'revenue' as area,
+            '{{ flag }}' as exception,
+            cast(null as varchar) as channel,
+            count(*) filter (where is_{{ flag }}) as occurrences,
+            coalesce(sum(amount_usd) filter (where is_{{ flag }}), 0) as amount_usd
+        from refunds
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 spend_gap_exceptions as (
@@ -97,7 +73,9 @@ spend_gap_exceptions as (
         cast(null as decimal(38, 10)) as amount_usd
     from spend_gaps
     cross join calendar_bounds
-    where spend_gaps.missing_date between calendar_bounds.first_date and calendar_bounds.last_date
+    where
+        spend_gaps.missing_date
+        between calendar_bounds.first_date and calendar_bounds.as_of_date
     group by spend_gaps.channel
 ),
 
@@ -115,15 +93,8 @@ final as (
         exception,
         channel,
         cast(occurrences as bigint) as occurrences,
-        cast(round(amount_usd, 2) as decimal(18, 2)) as amount_usd
+        {{ round_to_cents('amount_usd') }} as amount_usd
     from unioned
 )
 
-select
-    area,
-    exception,
-    channel,
-    occurrences,
-    amount_usd
-from final
-order by area, exception, channel
+select * from final

@@ -1,37 +1,38 @@
--- MRR and paying customers on every day of the calendar (DESIGN.md, "Subscriptions and MRR").
+-- MRR and paying customers on every day of the calendar (doc block `mrr`,
+-- models/marts/_marts__docs.md).
 
 with
 
 calendar as (
-    select * from {{ ref('int_calendar_days') }}
+    select * from {{ ref('util_calendar_days') }}
+),
+
+calendar_bounds as (
+    select * from {{ ref('util_calendar_bounds') }}
 ),
 
 plan_periods as (
-    select * from {{ ref('int_customer_plan_periods') }}
-),
-
-first_day as (
-    select min(date_day) as date_day from calendar
+    select * from {{ ref('int_user_plan_periods_resolved') }}
 ),
 
 -- a period adds its price and its customer on its first day and removes them on its end day;
 -- a running sum of these changes gives each day's totals without expanding periods into days
 period_changes as (
     select
-        greatest(plan_periods.valid_from, first_day.date_day) as change_date,
+        greatest(plan_periods.valid_from, calendar_bounds.first_date) as change_date,
         plan_periods.mrr_usd as mrr_change_usd,
         1 as customer_change
     from plan_periods
-    cross join first_day
+    cross join calendar_bounds
 
     union all
 
     select
-        greatest(plan_periods.valid_to, first_day.date_day) as change_date,
+        greatest(plan_periods.valid_to, calendar_bounds.first_date) as change_date,
         -plan_periods.mrr_usd as mrr_change_usd,
         -1 as customer_change
     from plan_periods
-    cross join first_day
+    cross join calendar_bounds
     where plan_periods.valid_to is not null
 ),
 
@@ -59,14 +60,9 @@ final as (
     select
         -- the column name is fixed by the metric contract
         date_day as date,  -- noqa: RF04
-        cast(round(mrr_usd, 2) as decimal(18, 2)) as mrr_usd,
+        {{ round_to_cents('mrr_usd') }} as mrr_usd,
         cast(active_customers as bigint) as active_customers
     from running_totals
 )
 
-select
-    date,
-    mrr_usd,
-    active_customers
-from final
-order by date
+select * from final

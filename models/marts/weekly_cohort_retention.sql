@@ -1,26 +1,20 @@
 -- Weekly retention of signup cohorts: for each cohort week and each week since, how many of its
--- users had at least one valid event, up to the as-of week (DESIGN.md, "Cohorts"). Users
--- without a signup have no cohort; metric_exceptions counts them.
+-- users had at least one valid event, up to the as-of week (doc block `cohort_retention`,
+-- models/marts/_marts__docs.md). Users without a signup have no cohort; metric_exceptions
+-- counts them.
 
 with
 
-calendar as (
-    select * from {{ ref('int_calendar_days') }}
+calendar_bounds as (
+    select * from {{ ref('util_calendar_bounds') }}
 ),
 
 users as (
-    select * from {{ ref('int_users') }}
+    select * from {{ ref('int_users_attributed') }}
 ),
 
 events as (
     select * from {{ ref('int_events_deduplicated') }}
-),
-
-as_of_week as (
-    select
-        max(date_day) as as_of_date,
-        max(week_start) as week_start
-    from calendar
 ),
 
 -- signups and events after the as-of day are not reported yet, even inside the as-of week
@@ -29,10 +23,10 @@ cohort_members as (
         users.user_id,
         users.cohort_week
     from users
-    cross join as_of_week
+    cross join calendar_bounds
     where
         users.has_signup
-        and users.signup_date <= as_of_week.as_of_date
+        and users.signup_date <= calendar_bounds.as_of_date
 ),
 
 cohorts as (
@@ -48,10 +42,12 @@ cohort_weeks as (
     select
         cohorts.cohort_week,
         cohorts.cohort_size,
-        cast(unnest(range(0, (as_of_week.week_start - cohorts.cohort_week) // 7 + 1)) as integer)
-            as weeks_since_signup
+        cast(
+            unnest(range(0, (calendar_bounds.as_of_week - cohorts.cohort_week) // 7 + 1))
+            as integer
+        ) as weeks_since_signup
     from cohorts
-    cross join as_of_week
+    cross join calendar_bounds
 ),
 
 -- distinct first, so the join to cohorts sees one row per user and week, not per event
@@ -60,8 +56,8 @@ user_active_weeks as (
         events.user_id,
         cast(date_trunc('week', events.event_date) as date) as week_start
     from events
-    cross join as_of_week
-    where events.event_date <= as_of_week.as_of_date
+    cross join calendar_bounds
+    where events.event_date <= calendar_bounds.as_of_date
 ),
 
 member_active_weeks as (
@@ -105,12 +101,4 @@ final as (
             and cohort_weeks.weeks_since_signup = active_members.weeks_since_signup
 )
 
-select
-    cohort_week,
-    weeks_since_signup,
-    cohort_size,
-    active_users,
-    retention_rate,
-    activity_week
-from final
-order by cohort_week, weeks_since_signup
+select * from final

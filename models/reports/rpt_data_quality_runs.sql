@@ -7,8 +7,8 @@
 }}
 
 -- One row per run: the state of the lakehouse after the run, and what the run brought. The
--- data-quality gates (tests on this model, thresholds from vars) read the latest row
--- (DESIGN.md, "Data-quality gates").
+-- data-quality gates (tests on this model, thresholds from vars) read the latest row (doc
+-- block `data_quality_gates`).
 
 with
 
@@ -28,8 +28,12 @@ duplicated_events as (
     select * from {{ ref('int_event_duplicates_counted') }}
 ),
 
+transactions as (
+    select * from {{ ref('int_revenue_transactions_recognized') }}
+),
+
 spend_gaps as (
-    select * from {{ ref('int_marketing_spend_gaps') }}
+    select * from {{ ref('int_marketing_spend_gaps_listed') }}
 ),
 
 line_counts as (
@@ -99,12 +103,8 @@ conflict_counts as (
 
 orphan_counts as (
     select count(*) as orphan_refunds
-    from events as refunds
-    left join events as purchases
-        on
-            refunds.refers_to_event_id = purchases.event_id
-            and purchases.event_type = 'purchase'
-    where refunds.event_type = 'refund' and purchases.event_id is null
+    from transactions
+    where is_orphan_refund
 ),
 
 gap_counts as (

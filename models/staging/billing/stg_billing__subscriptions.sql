@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- Bronze for subscriptions: each record of each export kept as raw JSON with its file and
 -- position, beside its fields cast leniently (a value that does not cast is null here and
 -- judged in silver). Each file is a full export, so the table is rebuilt from the files.

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- Bronze for marketing spend: every data row of every spend file, values kept as text with
 -- the file and line they came from; typing and judging happen in silver.
 

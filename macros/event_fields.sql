@@ -1,0 +1,102 @@
+{% macro known_event_fields() %}
+    {#- The event fields the contract knows, in one list: the parse reads each path once, types
+        it by its `type` (typed_event_field), leaves its key out of extra_fields, and hashes
+        every typed column but event_id into content_hash, in this order. Adding a field is one
+        line here, then `dbt build --full-refresh --select int_events_parsed+` so that the
+        lines parsed before get it too. -#}
+    {{ return([
+        {'name': 'event_id', 'path': '$.event_id', 'type': 'id'},
+        {'name': 'user_id', 'path': '$.user_id', 'type': 'id'},
+        {'name': 'event_type', 'path': '$.event_type', 'type': 'code'},
+        {'name': 'event_ts', 'path': '$.timestamp', 'type': 'timestamp'},
+        {'name': 'amount', 'path': '$.amount', 'type': 'money'},
+        {'name': 'currency', 'path': '$.currency', 'type': 'currency'},
+        {'name': 'tax', 'path': '$.tax', 'type': 'money'},
+        {'name': 'refers_to_event_id', 'path': '$.refers_to_event_id', 'type': 'reference'},
+        {'name': 'acquisition_channel', 'path': '$.acquisition_channel', 'type': 'text'},
+        {'name': 'page', 'path': '$.page', 'type': 'text'},
+        {'name': 'schema_version', 'path': '$.schema_version', 'type': 'integer'},
+    ]) }}
+{% endmacro %}
+
+
+{% macro event_fields_with_json_type(fields) %}
+    {#- Those of the given known fields whose JSON type is part of the rule: an id must be a
+        string or an integer, an amount or a tax a number. -#}
+    {{ return(fields | selectattr('type', 'in', ['id', 'money']) | list) }}
+{% endmacro %}
+
+
+{% macro known_event_keys(fields) %}
+    {#- The top-level JSON keys of the given known fields (their paths without '$.'): the keys
+        that stay out of extra_fields. -#}
+    {%- set keys = [] -%}
+    {%- for field in fields -%}
+        {%- set key = field.path[2:] -%}
+        {%- if not field.path.startswith('$.') or '.' in key or '[' in key or key == '' -%}
+            {{ exceptions.raise_compiler_error(
+                "known_event_fields: the path '" ~ field.path ~ "' of " ~ field.name
+                ~ " is not a top-level key ('$.<key>')") }}
+        {%- endif -%}
+        {%- do keys.append(key) -%}
+    {%- endfor -%}
+    {{ return(keys) }}
+{% endmacro %}
+
+
+{% macro typed_event_field(field) -%}
+    {#- SQL typing one known field from its extracted text (`<name>_text`) and, for ids and
+        money, its JSON type (`<name>_json_type`). -#}
+    {%- set text = field.name ~ '_text' -%}
+    {%- set json_type = field.name ~ '_json_type' -%}
+    {%- if field.type == 'id' -%}
+        {#- an object, array or boolean is no id -#}
+        case when {{ json_type }} in ('VARCHAR', 'BIGINT', 'UBIGINT') then nullif(trim({{ text }}), '') end
+    {%- elif field.type == 'money' -%}
+        {#- only a JSON number is an amount: "ten" or "12.50" is not -#}
+        case when {{ json_type }} in ('BIGINT', 'UBIGINT', 'DOUBLE') then try_cast({{ text }} as decimal(18, 4)) end
+    {%- elif field.type == 'timestamp' -%}
+        {{ parse_event_timestamp(text) }}
+    {%- elif field.type == 'code' -%}
+        lower(trim({{ text }}))
+    {%- elif field.type == 'currency' -%}
+        upper(trim({{ text }}))
+    {%- elif field.type == 'reference' -%}
+        nullif(trim({{ text }}), '')
+    {%- elif field.type == 'integer' -%}
+        try_cast({{ text }} as integer)
+    {%- elif field.type == 'text' -%}
+        {{ text }}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error(
+            "known_event_fields: " ~ field.name ~ " has type '" ~ field.type ~ "'; the types are"
+            ~ " id, money, timestamp, code, currency, reference, integer and text") }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro parse_event_timestamp(text) -%}
+    {#- Accepted formats only (DESIGN.md, "Timestamps"): ISO-8601 with Z or an offset (+HH:MM
+        or +HHMM, up to 14:59 like real zones), or naive 'YYYY-MM-DD HH:MM:SS' read as UTC; the
+        cast rejects impossible dates. Anything else is null. -#}
+    case
+        when regexp_full_match(
+                {{ text }},
+                '\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-](0\d|1[0-4]):?[0-5]\d)'
+            ) then try_cast({{ text }} as timestamptz)
+        when regexp_full_match(
+                {{ text }}, '\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,9})?'
+            ) then try_cast({{ text }} || '+00:00' as timestamptz)
+    end
+{%- endmacro %}
+
+
+{% macro sql_strings(values) -%}
+    {#- The values as a comma-separated list of SQL string literals. -#}
+    {%- for value in values -%}
+        {%- if "'" in value -%}
+            {{ exceptions.raise_compiler_error("sql_strings: a quote in " ~ value) }}
+        {%- endif -%}
+        '{{ value }}'{{ ", " if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}

@@ -1,0 +1,62 @@
+-- One row per signed-up user who converted: their first valid purchase, trial conversion or
+-- subscription start (DESIGN.md, "Acquisition"). Users without a signup were acquired before
+-- the data begins and are not conversions.
+
+with
+
+events as (
+    select * from {{ ref('int_events_deduplicated') }}
+),
+
+subscriptions as (
+    select * from {{ ref('int_subscriptions_deduplicated') }}
+),
+
+users as (
+    select * from {{ ref('int_users_attributed') }}
+),
+
+conversion_candidates as (
+    select
+        user_id,
+        event_ts as converted_at,
+        event_type as conversion_type,
+        event_id as conversion_source_id
+    from events
+    where event_type in ('purchase', 'trial_convert')
+
+    union all
+
+    -- a subscription starts at the beginning of its start day (UTC)
+    select
+        user_id,
+        cast(start_date as timestamptz) as converted_at,
+        'subscription_start' as conversion_type,
+        subscription_id as conversion_source_id
+    from subscriptions
+),
+
+first_conversions as (
+    select *
+    from conversion_candidates
+    qualify row_number() over (
+            partition by user_id order by converted_at, conversion_type, conversion_source_id
+        ) = 1
+),
+
+final as (
+    select
+        users.user_id,
+        users.channel,
+        users.signup_date,
+        first_conversions.conversion_type,
+        first_conversions.conversion_source_id,
+        first_conversions.converted_at,
+        cast(first_conversions.converted_at as date) as conversion_date
+    from first_conversions
+    inner join users
+        on first_conversions.user_id = users.user_id
+    where users.has_signup
+)
+
+select * from final
