@@ -1,27 +1,38 @@
+{% macro raw_sources() %}
+    {#- The raw sources: every source table that declares a `meta.file_glob`, in a fixed order.
+        The one place that lists them (the missing-file check and the scheduled run's
+        fingerprints read it). Empty while parsing: the graph is only complete at execution. -#}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {{ return(graph.sources.values() | selectattr('config.meta.file_glob') | sort(attribute='unique_id') | list) }}
+{% endmacro %}
+
+
 {% macro raw_file_glob(source_name, table_name) -%}
     {#- The graph is only complete at execution; parsing needs no real value. -#}
     {%- if not execute -%}{{ return(var('raw_root')) }}{%- endif -%}
     {%- for node in graph.sources.values()
         if node.source_name == source_name and node.name == table_name -%}
+        {%- if not node.config.meta.file_glob -%}
+            {{ exceptions.raise_compiler_error(
+                "source " ~ source_name ~ "." ~ table_name ~ " declares no meta.file_glob") }}
+        {%- endif -%}
         {{- return(var('raw_root') ~ '/' ~ node.config.meta.file_glob) -}}
     {%- endfor -%}
-    {{- exceptions.raise_compiler_error(
-        "source " ~ source_name ~ "." ~ table_name ~ " declares no meta.file_glob") -}}
+    {{- exceptions.raise_compiler_error("no source " ~ source_name ~ "." ~ table_name) -}}
 {%- endmacro %}
 
 
 {% macro assert_raw_files_present() %}
     {#- Fail fast, before any model runs, when a raw source has no file to read. -#}
     {%- if execute and flags.WHICH in ['run', 'build'] -%}
-        {%- for source_name, table_name in [
-            ('app', 'events'), ('billing', 'subscriptions'), ('marketing', 'spend')] -%}
-            {%- set glob = raw_file_glob(source_name, table_name) -%}
+        {%- for node in raw_sources() -%}
+            {%- set glob = raw_file_glob(node.source_name, node.name) -%}
             {%- set found = run_query(
                 "select count(*) from glob('" ~ glob ~ "')").columns[0].values()[0] -%}
             {%- if found == 0 -%}
                 {{ exceptions.raise_compiler_error(
-                    "No raw file matches '" ~ glob ~ "' (source " ~ source_name ~ "."
-                    ~ table_name ~ "). Put the file there, or point the project at the "
+                    "No raw file matches '" ~ glob ~ "' (source " ~ node.source_name ~ "."
+                    ~ node.name ~ "). Put the file there, or point the project at the "
                     ~ "directory that holds the raw files with "
                     ~ "--vars '{raw_root: path/to/raw}' (now raw_root = '"
                     ~ var('raw_root') ~ "')."
@@ -106,15 +117,22 @@
             null::varchar as line
         where false
     {%- else -%}
-        {%- set glob = raw_file_glob(source_name, table_name) -%}
+        {%- set glob = "'" ~ raw_file_glob(source_name, table_name) ~ "'" -%}
         {%- set reader = source(source_name, table_name) | string -%}
+        {#- each file is read by the source's own reader with its glob swapped for the file's
+            path: a reader that does not name the glob as written would read every file -#}
+        {%- if reader.count(glob) != 1 -%}
+            {{ exceptions.raise_compiler_error(
+                "read_raw_lines: the reader of source " ~ source_name ~ "." ~ table_name
+                ~ " must name its glob " ~ glob ~ " exactly once; it is: " ~ reader) }}
+        {%- endif -%}
         {%- for f in files %}
         select
             '{{ f.file_name }}' as file_name,
             {{ f.size }} as file_size_bytes,
             scan.ordinality as decoded_line_index,
             scan.line
-        from {{ reader.replace("'" ~ glob ~ "'", "'" ~ f.path ~ "'") }} with ordinality as scan
+        from {{ reader.replace(glob, "'" ~ f.path ~ "'") }} with ordinality as scan
         -- a grown file: only the lines after those already stored
         where scan.ordinality > {{ f.lines_ingested }}
         {{ "union all" if not loop.last }}

@@ -1,6 +1,6 @@
 -- The reporting period every gold table shares, as one row: from the earliest date seen in
 -- valid events, subscription starts and spend rows, to the latest, or to var('as_of_date')
--- when it is set (DESIGN.md, "Calendar").
+-- when it is set (doc block `reporting_calendar`).
 
 with
 

@@ -1,5 +1,5 @@
 -- The one dense calendar behind every gold table: a row per UTC day of the reporting period,
--- with the week and month it belongs to (DESIGN.md, "Calendar").
+-- with the week and month it belongs to (doc block `reporting_calendar`).
 
 with
 

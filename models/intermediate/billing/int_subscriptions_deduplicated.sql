@@ -1,6 +1,6 @@
 -- Silver for subscriptions, step 2: one row per subscription_id. The record with the latest
 -- created_at wins; on a tie the terminal status (canceled) wins, then the later record in
--- arrival order (DESIGN.md, "Subscriptions").
+-- arrival order (doc block `subscription_dedupe`).
 
 with
 

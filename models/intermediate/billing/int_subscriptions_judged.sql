@@ -1,5 +1,5 @@
 -- Silver for subscriptions, step 1: each raw record with the first rule it breaks (null when
--- valid) and its price in USD (DESIGN.md, "Subscriptions").
+-- valid) and its price in USD (doc block `subscription_quarantine_reasons`).
 
 with
 

@@ -1,5 +1,5 @@
 -- Which subscription is each customer's plan, and from when to when: one row per customer and
--- uninterrupted stretch of one subscription, end exclusive (DESIGN.md, "Subscriptions and MRR").
+-- uninterrupted stretch of one subscription, end exclusive (doc block `plan_periods`).
 -- MRR is read from these periods, so overlapping subscriptions are never counted twice.
 
 with

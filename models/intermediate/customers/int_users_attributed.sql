@@ -1,5 +1,5 @@
 -- Every known user (anyone with a valid event or a subscription), with their first valid
--- signup, cohort week and acquisition channel (DESIGN.md, "Cohorts" and "Acquisition").
+-- signup, cohort week and acquisition channel (doc block `user_attribution`).
 
 with
 

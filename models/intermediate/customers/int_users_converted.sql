@@ -1,5 +1,5 @@
 -- One row per signed-up user who converted: their first valid purchase, trial conversion or
--- subscription start (DESIGN.md, "Acquisition"). Users without a signup were acquired before
+-- subscription start (doc block `paid_conversion`). Users without a signup were acquired before
 -- the data begins and are not conversions.
 
 with

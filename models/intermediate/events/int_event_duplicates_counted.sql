@@ -9,8 +9,9 @@
 
 -- Silver: the events that arrived in more than one valid line, with how many lines and how
 -- many distinct contents, so that duplicate and conflict counts never regroup every version
--- (DESIGN.md, "Duplicates"). A run recounts all versions of the events its batch brings and
--- merges the counts; versions are append-only, so any split into runs ends with the same counts.
+-- (DESIGN.md, "Incremental strategy"). A run recounts all versions of the events its batch
+-- brings and merges the counts; versions are append-only, so any split into runs ends with the
+-- same counts.
 
 with
 
@@ -39,8 +40,7 @@ versions as (
 
 repeated as (
     -- most events arrive in one line: find the repeated ones first, so that the distinct
-    -- count below runs on a few percent of the versions (a full refresh: 1.2 s instead of
-    -- 3.5 to 5.1 s at 10M, BENCHMARKS.md)
+    -- count below runs on a few percent of the versions
     select event_id
     from versions
     group by event_id

@@ -1,7 +1,7 @@
 {{ config(materialized='view') }}
 
 -- Every valid version of every event, beside the version silver kept: the audit trail of the
--- dedupe (DESIGN.md, "Duplicates").
+-- dedupe (doc block `event_dedupe`).
 
 with
 

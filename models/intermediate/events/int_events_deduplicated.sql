@@ -17,7 +17,7 @@
 -- timestamp, then the latest arrival, where a version arrives when its content is first seen
 -- (file name, then line): a re-delivered copy of old content is not a new version. Both keys
 -- are fixed once a version is seen, so the stored winner is the same however the input was
--- split into runs (DESIGN.md, "Duplicates"). Each batch is reduced to its own winners first
+-- split into runs (doc block `event_dedupe`). Each batch is reduced to its own winners first
 -- (MERGE does not reject duplicate keys in its source); merge_update_condition then replaces
 -- a stored row only with a later version.
 

@@ -80,7 +80,7 @@ typed as (
 
 defaulted as (
     -- schema v1 purchases carry no currency: they are USD; a refund without one takes its
-    -- purchase's, which only gold can know (DESIGN.md, "Money")
+    -- purchase's, which only gold can know (doc block `event_money`)
     select
         * replace (
             case when event_type = 'purchase' then coalesce(currency, 'USD') else currency end

@@ -1,6 +1,6 @@
 -- Days without a spend row for a paid channel, within the days the spend files cover (first
 -- to last spend day of any channel): gold counts them as zero spend, and this table reports
--- them (DESIGN.md, "Marketing spend").
+-- them (doc block `spend_gaps`).
 
 with
 

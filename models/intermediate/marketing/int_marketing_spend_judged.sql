@@ -1,5 +1,5 @@
 -- Silver for spend, step 1: each raw row typed, its channel mapped to the canonical name, and
--- the first rule it breaks as its quarantine reason (DESIGN.md, "Marketing spend").
+-- the first rule it breaks as its quarantine reason (doc block `spend_rules`).
 
 with
 

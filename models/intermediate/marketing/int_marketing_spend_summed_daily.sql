@@ -1,6 +1,6 @@
 -- Silver for spend, step 2: one row per day and channel. Exact duplicate rows (same day,
 -- channel and amount as written) are one delivery sent twice and count once; distinct rows
--- for the same day and channel are separate spends and add up (DESIGN.md, "Marketing spend").
+-- for the same day and channel are separate spends and add up (doc block `spend_rules`).
 
 with
 
