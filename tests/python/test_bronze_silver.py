@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import duckdb
+
 from harness import RELAXED_GATES, Lakehouse
 
 SUBSCRIPTIONS = [

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from harness import Lakehouse, generate
 
 # Event-level traps the generator injects and the quarantine reason each must get.

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+
 from harness import PROJECT_DIR, RELAXED_GATES, Lakehouse
 from test_bronze_silver import event, write_side_files
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from trust_harness import TrustEnv, TrustLakehouse
 
 SUBSCRIPTIONS = [

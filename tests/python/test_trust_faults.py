@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from trust_harness import BatchedStates, TrustEnv, TrustLakehouse, assert_same_contents
 
 LAYERS = ("bronze", "silver", "gold")

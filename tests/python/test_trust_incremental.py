@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+
 from trust_harness import BatchedStates, TrustEnv, assert_same_contents
 
 LAYERS = ("bronze", "silver", "gold")

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+
 from trust_harness import (
     BatchedStates,
     EventLine,

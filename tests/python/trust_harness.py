@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 import pytest
+
 from harness import DBT, PROJECT_DIR, DbtRun, Lakehouse, generate
 
 TRUST_DBT_THREADS = "4"  # models are small: more threads than cores hide dbt's per-model latency
