@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from harness import PROJECT_DIR, RELAXED_GATES, Lakehouse
-from test_bronze_silver import event, write_side_files
+from harness.handmade import event, write_side_files
+from harness.lakehouse import PROJECT_DIR, RELAXED_GATES, Lakehouse
 
 SCRIPT = PROJECT_DIR / "scripts" / "run_batch.py"
 
