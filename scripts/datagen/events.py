@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import heapq
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -63,7 +64,6 @@ from datagen.traps import (
     SPECIALS_AT_DEFAULT,
     UNKNOWN_FIELDS,
 )
-from datagen.writers import EventWriter
 
 DRAWN_TYPE_P = np.array([0.72, 0.22, 0.038, 0.007])  # the rest are planned (signups, rare types)
 DRAWN_TYPE_P /= DRAWN_TYPE_P.sum()
@@ -80,6 +80,33 @@ def share(total: int, lo: int, hi: int, size: int) -> tuple[int, int]:
     """The slice [from, to) of `total` planned items that falls in positions [lo, hi) of `size`."""
     return total * lo // size, total * hi // size
 
+
+# --- what the time-ordered arrival (datagen.arrival) needs to know of each line ---------------------
+SINGLE, WITH_COPIES, COPY, SPECIAL = range(4)  # a line's role: see LineMeta
+
+
+@dataclass
+class LineMeta:
+    """Per line of a chunk, in output order. `epoch`: the instant the line reports (a corrupted
+    line without a readable one in the data's range takes the base event it follows); `role`:
+    SINGLE for a base event without copies, WITH_COPIES for one with copies, COPY for a
+    duplicate copy, SPECIAL for a corrupted line; `etype`: the event type (-1 for corrupted
+    lines); `purchase_epoch`: for a refund of a generated purchase, that purchase's instant
+    (else -1)."""
+
+    epoch: Int64s
+    role: npt.NDArray[np.uint8]
+    etype: npt.NDArray[np.int8]
+    purchase_epoch: Int64s
+
+
+class EventSink(Protocol):
+    """Where the stream's lines go: datagen.writers.EventWriter (one file or K pieces of the stream)."""
+
+    index: int  # lines written so far
+    wants_meta: bool  # whether write() needs each line's LineMeta
+
+    def write(self, lines: list[str], meta: LineMeta | None) -> None: ...
 
 
 class EventStream:
@@ -105,19 +132,24 @@ class EventStream:
         self.quotas = {name: cfg.count(QUOTAS_AT_DEFAULT[name]) for name in (
             "offset_hhmm", "offset_colon", "fractional", "unknown_fields", "future_schema_version",
             "trial_start", "trial_convert", "cancel")}
-        self.pending: list[tuple[int, int, str]] = []  # heap of (after base index, seq, line)
+        # heap of (after base index, seq, line, epoch, event type) of the copies still to place
+        self.pending: list[tuple[int, int, str, int, int]] = []
         self.seq = 0
         self.pool: list[Purchase] = []
         self.refunds_seen = 0
         self.orphans = 0
         self.next_special = 0
+        self.emitted = 0  # lines returned so far
+        self.special_lines: list[tuple[int, str, str | None]] = []  # (line index, reason, event_id)
         self.type_counts = np.zeros(len(EVENT_TYPES), dtype=np.int64)
         self.seen_users = np.zeros(cfg.users, dtype=np.bool_)
 
-    def run(self, writer: EventWriter, progress: tqdm[Any]) -> None:
+    def run(self, writer: EventSink, progress: tqdm[Any]) -> None:
+        """Generates every line into `writer`; the corrupted lines' 0-based indexes in the stream
+        are left in `special_lines`, for the writer to locate once it is done."""
         for lo in range(0, self.base, CHUNK):
-            lines = self.chunk(lo, min(lo + CHUNK, self.base), writer)
-            writer.write(lines)
+            lines, meta = self.chunk(lo, min(lo + CHUNK, self.base), writer.wants_meta)
+            writer.write(lines, meta)
             progress.update(len(lines))
         assert writer.index == self.cfg.events and not self.pending
 
@@ -125,7 +157,7 @@ class EventStream:
         where = np.flatnonzero(candidates)
         return self.rng.choice(where, min(k, len(where)), replace=False)
 
-    def chunk(self, lo: int, hi: int, writer: EventWriter) -> list[str]:
+    def chunk(self, lo: int, hi: int, with_meta: bool) -> tuple[list[str], LineMeta | None]:
         cfg, users, rng, n = self.cfg, self.users, self.rng, hi - lo
         user = np.minimum(np.searchsorted(users.cdf, rng.random(n), side="right"), cfg.users - 1)
         start = users.first_seen[user]
@@ -163,7 +195,8 @@ class EventStream:
         pages = np.flatnonzero((types == PAGE_VIEW) & (rng.random(n) < PAGE_SHARE))
         for i, p in zip(pages.tolist(), rng.integers(len(PAGES), size=len(pages)).tolist()):
             extras[i] = f', "page": "{PAGES[p]}"'
-        amounts = self.money_events(types, version, user, ts, stamps, extras, ids, style)
+        purchase_ts = np.full(n, -1, dtype=np.int64)
+        amounts = self.money_events(types, version, user, ts, stamps, extras, ids, style, purchase_ts)
         unknown = self.pick(np.ones(n, dtype=np.bool_), self.planned("unknown_fields", lo, hi))
         for i, f in zip(unknown.tolist(), rng.integers(len(UNKNOWN_FIELDS), size=len(unknown)).tolist()):
             extras[i] += UNKNOWN_FIELDS[f]
@@ -175,8 +208,13 @@ class EventStream:
         self.record(ids, style, version, unknown)
         self.type_counts += np.bincount(types, minlength=len(EVENT_TYPES))
         self.seen_users[user] = True
-        self.schedule_copies(lo, hi, lines, ids, amounts)
-        return self.splice(lo, hi, lines, writer)
+        sources = self.schedule_copies(lo, hi, lines, ids, amounts, ts, types)
+        meta = None
+        if with_meta:
+            role = np.full(n, SINGLE, dtype=np.uint8)
+            role[sources] = WITH_COPIES
+            meta = LineMeta(ts, role, types.astype(np.int8), purchase_ts)
+        return self.splice(lo, hi, lines, meta)
 
     def planned(self, name: str, lo: int, hi: int) -> int:
         first, last = share(self.quotas[name], lo, hi, self.base)
@@ -194,8 +232,9 @@ class EventStream:
         return format_timestamp(epoch, style)
 
     def money_events(self, types: Int64s, version: Int64s, user: Int64s, ts: Int64s, stamps: list[str],
-                     extras: list[str], ids: list[str], style: Int64s) -> dict[int, Amount]:
-        """Amount fields of purchases and refunds, in file order (refunds need earlier purchases)."""
+                     extras: list[str], ids: list[str], style: Int64s, purchase_ts: Int64s) -> dict[int, Amount]:
+        """Amount fields of purchases and refunds, in file order (refunds need earlier purchases);
+        a refund of a generated purchase gets that purchase's instant in `purchase_ts`."""
         rng, cfg = self.rng, self.cfg
         where = np.flatnonzero((types == PURCHASE) | (types == REFUND)).tolist()
         currency_idx = rng.choice(len(CURRENCIES), len(where), p=CURRENCY_P).tolist()
@@ -225,6 +264,7 @@ class EventStream:
                 bought, self.pool[j] = self.pool[j], self.pool[-1]
                 self.pool.pop()
                 ref, currency, user[i] = bought.event_id, bought.currency or "USD", bought.user
+                purchase_ts[i] = bought.ts
                 cents = bought.cents if partial_draw < 0.8 else max(1, round(bought.cents * (partial_draw - 0.7) * 3))
                 room = bought.ts - cfg.t0
                 if r % REFUND_BEFORE_EVERY == 0 and room >= 120:
@@ -261,8 +301,10 @@ class EventStream:
             self.manifest.add(name, count=int(mask.sum()), event_ids=listed(mask))
         self.manifest.add("unknown_fields", event_ids=[ids[i] for i in sorted(unknown.tolist())])
 
-    def schedule_copies(self, lo: int, hi: int, lines: list[str], ids: list[str], amounts: dict[int, Amount]) -> None:
-        """Choose this chunk's duplicated events and queue their copies for later places."""
+    def schedule_copies(self, lo: int, hi: int, lines: list[str], ids: list[str], amounts: dict[int, Amount],
+                        ts: Int64s, types: Int64s) -> Int64s:
+        """Choose this chunk's duplicated events and queue their copies for later places; returns
+        the chunk offsets of the duplicated events."""
         rng = self.srng
         g_from, g_to = share(len(self.dup_copies), lo, hi, self.base)
         conflicting = self.dup_conflicting[g_from:g_to].copy()
@@ -288,11 +330,12 @@ class EventStream:
             (conflicting_ids if conf else exact_ids).append(ids[src])
             for _ in range(k):
                 line = self.conflicting_copy(lines[src], amounts[src]) if conf else lines[src]
-                heapq.heappush(self.pending, (at[c], self.seq, line))
+                heapq.heappush(self.pending, (at[c], self.seq, line, int(ts[src]), int(types[src])))
                 self.seq += 1
                 c += 1
         self.manifest.add("exact_duplicates", event_ids=exact_ids)
         self.manifest.add("conflicting_duplicates", event_ids=conflicting_ids)
+        return sources
 
     def conflicting_copy(self, line: str, amount: Amount) -> str:
         """Same event_id and timestamp; another amount, or another amount and currency."""
@@ -310,37 +353,56 @@ class EventStream:
             line = re.sub(r', "tax": [0-9.]+', tax, line, count=1)
         return line.replace(amount.text, amount_fields(sign * cents, currency), 1)
 
-    def splice(self, lo: int, hi: int, lines: list[str], writer: EventWriter) -> list[str]:
-        """Insert the copies and corrupted lines due after base events lo..hi-1."""
-        inserts: list[tuple[int, int, str, str | None, str | None]] = []
+    def splice(self, lo: int, hi: int, lines: list[str], base: LineMeta | None) -> tuple[list[str], LineMeta | None]:
+        """Insert the copies and corrupted lines due after base events lo..hi-1; with the base
+        events' LineMeta, the LineMeta of the lines returned."""
+        inserts: list[tuple[int, int, str, str | None, str | None, int | None, int]] = []
         while self.pending and self.pending[0][0] < hi:
-            at, seq, line = heapq.heappop(self.pending)
-            inserts.append((at, seq, line, None, None))
+            at, seq, line, epoch, etype = heapq.heappop(self.pending)
+            inserts.append((at, seq, line, None, None, epoch, etype))
         while self.next_special < len(self.specials) and self.special_at[self.next_special] < hi:
             kind = self.specials[self.next_special]
-            line, eid = self.special_line(kind)
-            inserts.append((int(self.special_at[self.next_special]), self.seq, line, kind, eid))
+            line, eid, own_epoch = self.special_line(kind)
+            inserts.append((int(self.special_at[self.next_special]), self.seq, line, kind, eid, own_epoch, -1))
             self.seq += 1
             self.next_special += 1
         inserts.sort()
         out: list[str] = []
         done = 0
-        for after, _, text, special, special_id in inserts:
+        for after, _, text, special, special_id, _, _ in inserts:
             cut = after - lo + 1
             out.extend(lines[done:cut])
             done = cut
             if special:
-                where = [writer.locate(writer.index + len(out))]
-                if special_id:
-                    self.manifest.add(SPECIAL_REASON[special], lines=where, event_ids=[special_id])
-                else:
-                    self.manifest.add(SPECIAL_REASON[special], lines=where)
+                self.special_lines.append((self.emitted + len(out), SPECIAL_REASON[special], special_id))
             out.append(text)
         out.extend(lines[done:])
-        return out
+        self.emitted += len(out)
+        return out, None if base is None else self.spliced_meta(lo, hi, base, inserts)
 
-    def special_line(self, kind: str) -> tuple[str, str | None]:
-        """A corrupted line, and its event_id when it has one."""
+    @staticmethod
+    def spliced_meta(lo: int, hi: int, base: LineMeta,
+                     inserts: list[tuple[int, int, str, str | None, str | None, int | None, int]]) -> LineMeta:
+        """The LineMeta of the lines splice() returned: base events and inserts at their places."""
+        cuts = np.array([after - lo + 1 for after, *_ in inserts], dtype=np.int64)
+        base_at = np.arange(hi - lo) + np.searchsorted(cuts, np.arange(hi - lo), side="right")
+        insert_at = cuts + np.arange(len(cuts))
+        total = hi - lo + len(cuts)
+        meta = LineMeta(np.empty(total, dtype=np.int64), np.empty(total, dtype=np.uint8),
+                        np.empty(total, dtype=np.int8), np.full(total, -1, dtype=np.int64))
+        for field, values in (("epoch", base.epoch), ("role", base.role), ("etype", base.etype),
+                              ("purchase_epoch", base.purchase_epoch)):
+            getattr(meta, field)[base_at] = values
+        # a corrupted line without a readable instant of its own takes the base event it follows
+        meta.epoch[insert_at] = [base.epoch[after - lo] if epoch is None else epoch
+                                 for after, _, _, _, _, epoch, _ in inserts]
+        meta.role[insert_at] = [COPY if special is None else SPECIAL for _, _, _, special, *_ in inserts]
+        meta.etype[insert_at] = [etype for *_, etype in inserts]
+        return meta
+
+    def special_line(self, kind: str) -> tuple[str, str | None, int | None]:
+        """A corrupted line, its event_id when it has one, and the instant it reports when that
+        is readable and in the data's range."""
         rng, cfg = self.srng, self.cfg
         eid = event_ids(np.array([(1 << 40) + self.next_special], dtype=np.uint64), self.id_key)[0]
         uid = user_id(int(rng.integers(cfg.users)))
@@ -350,10 +412,10 @@ class EventStream:
         head = f'{{"event_id": "{eid}", "user_id": "{uid}", '
         body = f'"event_type": "login", "timestamp": "{format_timestamp(epoch, Z)}", "schema_version": 2'
         if kind == "plain_text":
-            return PLAIN_TEXT_LINES[int(rng.integers(len(PLAIN_TEXT_LINES)))] + "\n", None
+            return PLAIN_TEXT_LINES[int(rng.integers(len(PLAIN_TEXT_LINES)))] + "\n", None, None
         if kind == "truncated_json":
             full = head + body + "}"
-            return full[:int(rng.integers(30, len(full) - 2))] + "\n", None
+            return full[:int(rng.integers(30, len(full) - 2))] + "\n", None, None
         if kind == "missing_user_key":
             head = f'{{"event_id": "{eid}", '
         elif kind == "null_user_id":
@@ -362,5 +424,5 @@ class EventStream:
             cents = PRICES_CENTS["USD"][int(rng.integers(len(PRICES_CENTS["USD"])))]
             amount = '"ten"' if kind == "amount_ten" else money(-cents)
             body = body.replace('"login"', '"purchase"') + f', "amount": {amount}, "currency": "USD"'
-        return head + body + "}\n", eid
+        return head + body + "}\n", eid, None if kind == "year_2099" else epoch
 

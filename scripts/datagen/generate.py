@@ -34,6 +34,12 @@ def generate(cfg: Config) -> dict[str, Any]:
             stream.run(writer, progress)
         finally:
             writer.close()
+    for index, reason, event_id in stream.special_lines:  # the corrupted lines, where they ended up
+        where = [writer.locate(index)]
+        if event_id:
+            manifest.add(reason, lines=where, event_ids=[event_id])
+        else:
+            manifest.add(reason, lines=where)
     n_subscriptions = write_subscriptions(cfg, users, np.random.Generator(np.random.PCG64(seeds[3])), manifest)
     n_spend = write_spend(cfg, np.random.Generator(np.random.PCG64(seeds[4])), manifest)
     result = manifest.document(

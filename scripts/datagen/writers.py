@@ -13,6 +13,7 @@ import numpy as np
 
 from datagen.config import DAY, DEFAULT_DAYS, DEFAULT_USERS, Config
 from datagen.entities import PAID_CHANNELS, Users
+from datagen.events import LineMeta
 from datagen.formats import money, user_id
 from datagen.manifest import Manifest
 from datagen.traps import QUOTAS_AT_DEFAULT
@@ -40,7 +41,9 @@ class EventWriter:
         file_no = bisect.bisect_right(self.bounds, index) - 1
         return {"file": self.names[file_no], "line": index - self.bounds[file_no] + 1}
 
-    def write(self, lines: list[str]) -> None:
+    wants_meta = False  # lines go where their index says
+
+    def write(self, lines: list[str], meta: LineMeta | None = None) -> None:
         done = 0
         while done < len(lines):
             while self.handle is None or self.index >= self.bounds[self.file_no + 1]:
