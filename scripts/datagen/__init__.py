@@ -9,6 +9,7 @@
 - events: the event stream, generated chunk by chunk with every event trap spliced in;
 - writers: the event file writer (one file or K batch files), subscriptions.json and
   marketing_spend.csv;
+- arrival: the other event file writer, time windows with late tails (--arrival time);
 - manifest: the per-trap counts and lists, and manifest.json's totals;
 - generate: runs the whole generation (`generate(cfg)`) and the `main` entry point.
 """

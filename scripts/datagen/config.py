@@ -29,6 +29,7 @@ class Config:
     batches: int | None
     start: date
     quiet: bool
+    arrival: str = "stream"  # how --batches cuts the events: "stream" or "time" (datagen.arrival)
 
     @property
     def scale(self) -> float:
@@ -81,16 +82,21 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     parser.add_argument("--batches", type=positive_int, metavar="K", help="split events into K files")
     parser.add_argument("--start", type=iso_date, default=date(2024, 1, 1), metavar="YYYY-MM-DD",
                         help="first day of the data (default 2024-01-01)")
+    parser.add_argument("--arrival", choices=("stream", "time"), default="stream",
+                        help="with --batches: consecutive pieces of the stream (default), or time windows "
+                             "with late tails, like hourly deliveries")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     if args.events < MIN_EVENTS:
         parser.error(f"--events must be at least {MIN_EVENTS} to hold every trap, got {args.events}")
     if args.batches and args.batches > args.events:
         parser.error(f"--batches ({args.batches}) cannot exceed --events ({args.events})")
+    if args.arrival == "time" and not args.batches:
+        parser.error("--arrival time needs --batches K")
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         parser.error(f"--out {args.out}: cannot create directory: {err.strerror}")
     if not os.access(args.out, os.W_OK | os.X_OK):
         parser.error(f"--out {args.out}: directory is not writable")
-    return Config(args.events, args.seed, args.out, args.batches, args.start, args.quiet)
+    return Config(args.events, args.seed, args.out, args.batches, args.start, args.quiet, args.arrival)

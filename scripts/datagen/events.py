@@ -101,7 +101,7 @@ class LineMeta:
 
 
 class EventSink(Protocol):
-    """Where the stream's lines go: datagen.writers.EventWriter (one file or K pieces of the stream)."""
+    """Where the stream's lines go: datagen.writers.EventWriter or datagen.arrival.ArrivalWriter."""
 
     index: int  # lines written so far
     wants_meta: bool  # whether write() needs each line's LineMeta

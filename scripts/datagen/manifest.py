@@ -32,17 +32,19 @@ class Manifest:
 
     def document(self, cfg: Config, *, event_files: dict[str, int], base_events: int, quarantined: int,
                  type_counts: list[int], users_with_events: int, users_with_signup: int,
-                 subscriptions: int, spend_rows: int) -> dict[str, Any]:
-        """manifest.json's content: the arguments, the totals and the traps."""
-        return {
+                 subscriptions: int, spend_rows: int, arrival: dict[str, Any] | None = None) -> dict[str, Any]:
+        """manifest.json's content: the arguments, the totals and the traps; with time-ordered
+        arrival, also its windows and late lines (the added lines count in the totals)."""
+        added = arrival["added_lines"] if arrival else 0
+        document: dict[str, Any] = {
             "generator": {"events": cfg.events, "seed": cfg.seed, "batches": cfg.batches,
                           "start": cfg.start.isoformat(), "days": cfg.days},
             "totals": {
                 "lines": {**event_files, "subscriptions.json": subscriptions + 2,
                           "marketing_spend.csv": spend_rows + 1},
-                "event_lines": cfg.events,
+                "event_lines": cfg.events + added,
                 "events": base_events,  # distinct valid event_ids: the rows silver must hold
-                "duplicate_copy_lines": cfg.events - base_events - quarantined,
+                "duplicate_copy_lines": cfg.events - base_events - quarantined + added,
                 "quarantined_lines": quarantined,
                 "event_types": dict(zip(EVENT_TYPES, type_counts)),
                 "users": cfg.users,
@@ -55,3 +57,7 @@ class Manifest:
             },
             "traps": self.traps,
         }
+        if arrival:
+            document["generator"]["arrival"] = arrival["mode"]
+            document["arrival"] = arrival
+        return document
