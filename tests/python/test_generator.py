@@ -581,14 +581,13 @@ def test_every_line_of_the_stream_arrives_exactly_once(time_files: TimeFiles, st
 
 def test_late_lines_are_what_their_kind_says(time_files: TimeFiles, stream_lines: list[str]) -> None:
     # where each event_id's lines are, in arrival order
+    event_id = re.compile(r'\{"event_id": "([^"]+)"')
     seen: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
     for name in time_files.names():
         for number, raw in enumerate(time_files.lines[name], start=1):
-            match = re.match(r'\{"event_id": "([^"]+)"', raw)
-            if match:
+            if match := event_id.match(raw):
                 seen[match[1]].append((name, number, raw))
-    in_stream = Counter(re.match(r'\{"event_id": "([^"]+)"', raw)[1]  # type: ignore[index]
-                        for raw in stream_lines if raw.startswith('{"event_id"'))
+    in_stream = Counter(match[1] for raw in stream_lines if (match := event_id.match(raw)))
     changes: Counter[str] = Counter()
     for (name, number), entry in time_files.late.items():
         raw = time_files.lines[name][number - 1]
