@@ -36,9 +36,10 @@ test: venv lint test-python  ## the whole test suite: lint, then pytest (which d
 test-python: venv
 	$(BIN)/python -m pytest tests/python
 
-lint: venv  ## sqlfluff on the SQL (models, generic tests, analyses), ruff on the Python
+lint: venv  ## sqlfluff on the SQL (models, generic tests, analyses), ruff and mypy --strict on the Python
 	$(BIN)/sqlfluff lint models tests/generic analyses
 	$(BIN)/ruff check scripts tests/python
+	$(BIN)/mypy --strict scripts tests/python
 
 generate: venv  ## regenerate the bundled data/ (byte-identical to the committed files)
 	$(BIN)/python scripts/generate_data.py $(DEFAULT_DATA_ARGS)

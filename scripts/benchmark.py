@@ -341,6 +341,7 @@ def report(results: dict[int, tuple[list[Step], float]], args: argparse.Namespac
             """The budget a target leaves, the same step with almost no data, and the rest's ratio."""
             if not fixed:
                 return ""
+            assert fixed_size is not None  # `fixed` holds its steps
             fixed_s = fixed[name].wall_s
             return (f"; budget {budget_s:.1f} s; the same step at {human(fixed_size)} events "
                     f"{fixed_s:.1f} s; net of that, {net_ratio(by[name].wall_s - fixed_s)}")

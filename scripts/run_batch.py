@@ -31,9 +31,10 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from dbt.cli.main import dbtRunner
+from dbt.contracts.graph.manifest import Manifest
 from dbt_common.events.base_types import EventMsg
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,9 +66,10 @@ class InputsCheck:
     last_build: dict[str, Any] | None = None
 
     def __call__(self, event: EventMsg) -> None:
-        if event.info.name != "JinjaLogInfo" or not event.info.msg.startswith(MARKER):
+        info: Any = event.info  # dbt's EventInfo protocol leaves out `msg`, which every event has
+        if info.name != "JinjaLogInfo" or not info.msg.startswith(MARKER):
             return
-        logged = json.loads(event.info.msg.removeprefix(MARKER))
+        logged = json.loads(info.msg.removeprefix(MARKER))
         self.sources, self.last_build = logged["sources"], logged["last_build"]
 
 
@@ -110,7 +112,7 @@ def main() -> int:
         print(f"run_batch: dbt parse failed: {parsed.exception or 'see the log above'}", file=sys.stderr)
         return 1
     check = InputsCheck()
-    runner = dbtRunner(manifest=parsed.result, callbacks=[check])
+    runner = dbtRunner(manifest=cast(Manifest, parsed.result), callbacks=[check])  # parse returns the manifest
     checked = runner.invoke(operation("check_build_inputs", "{}", common))
     if not checked.success or check.sources is None:
         print("run_batch: could not fingerprint the build inputs (see the log above)", file=sys.stderr)

@@ -1,4 +1,34 @@
-"""Fixtures for tests/python: the harness lives in harness.py and trust_harness.py."""
+"""Fixtures for tests/python. They only wire the harness package (see harness/__init__.py)
+into pytest: the helpers they build on live there."""
 
-from harness import lakehouse  # noqa: F401  (fixture)
-from trust_harness import batched_states, trust_data, trust_env  # noqa: F401  (fixtures)
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.lakehouse import Lakehouse
+from harness.trust_states import BatchedStates, TrustData, TrustEnv
+
+
+@pytest.fixture
+def lakehouse(tmp_path: Path) -> Lakehouse:
+    """An empty state of its own, raw files in tmp_path/raw."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    return Lakehouse(workdir=tmp_path, raw_root=raw)
+
+
+@pytest.fixture(scope="session")
+def trust_env(tmp_path_factory: pytest.TempPathFactory) -> TrustEnv:
+    return TrustEnv(tmp_path_factory.mktemp("trust"))
+
+
+@pytest.fixture(scope="session")
+def trust_data(tmp_path_factory: pytest.TempPathFactory) -> TrustData:
+    return TrustData.generated(tmp_path_factory.mktemp("trust_gen"), events=3000, seed=5)
+
+
+@pytest.fixture(scope="session")
+def batched_states(trust_data: TrustData, trust_env: TrustEnv) -> BatchedStates:
+    return BatchedStates(trust_data, trust_env)

@@ -8,7 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from harness import Lakehouse, generate
+
+from harness.lakehouse import Lakehouse, generate
 
 # Event-level traps the generator injects and the quarantine reason each must get.
 QUARANTINE_TRAPS = [

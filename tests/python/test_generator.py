@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import calendar
 import csv
-import importlib.util
 import json
 import math
 import re
@@ -23,6 +22,9 @@ from typing import Any, TypeGuard
 
 import duckdb
 import pytest
+
+import generate_data
+from datagen import formats
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "generate_data.py"
@@ -234,7 +236,8 @@ def manifest_items(trap: str, entry: dict[str, Any]) -> set[Any]:
     return set(entry.get("event_ids", entry.get("subscription_ids", [])))
 
 
-def assert_manifest_matches(manifest: dict[str, Any], rc: Recount, n: int) -> None:
+def assert_manifest_matches(manifest: dict[str, Any], rc: Recount, n: int, added: int = 0) -> None:
+    """`n` lines of the dataset, plus `added` lines of a time-ordered arrival (resent, corrected)."""
     traps = manifest["traps"]
     assert set(ALL_TRAPS) <= set(traps)
     for trap, entry in traps.items():
@@ -246,7 +249,7 @@ def assert_manifest_matches(manifest: dict[str, Any], rc: Recount, n: int) -> No
             assert listed == found, trap
     totals = manifest["totals"]
     assert totals["lines"] == rc.lines_per_file
-    assert totals["event_lines"] == rc.event_lines == n
+    assert totals["event_lines"] == rc.event_lines == n + added
     assert totals["events"] == len(rc.events)
     assert totals["quarantined_lines"] == sum(len(rc.found[t]) for t in QUARANTINE)
     assert totals["duplicate_copy_lines"] == sum(len(v) - 1 for v in rc.versions.values())
@@ -278,12 +281,8 @@ def default_recount(default_out: Path) -> Recount:
 
 @pytest.fixture(scope="session")
 def module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("generate_data", SCRIPT)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["generate_data"] = mod  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(mod)
-    return mod
+    """The command line (scripts/generate_data.py); the generator itself is scripts/datagen."""
+    return generate_data
 
 
 # --- tests ----------------------------------------------------------------------------------------
@@ -373,16 +372,16 @@ def test_field_conventions(default_recount: Recount) -> None:
         instant(s["created_at"])
 
 
-def test_timestamp_styles_encode_the_same_instant(module: ModuleType) -> None:
+def test_timestamp_styles_encode_the_same_instant() -> None:
     epoch = int(datetime(2024, 1, 5, 10, 0, tzinfo=UTC).timestamp())
-    fmt = module.format_timestamp
-    assert fmt(epoch, module.Z) == "2024-01-05T10:00:00Z"
-    assert fmt(epoch, module.NAIVE) == "2024-01-05 10:00:00"
-    assert fmt(epoch, module.OFFSET, 120) == "2024-01-05T12:00:00+0200"
-    assert fmt(epoch, module.OFFSET_COLON, 120) == "2024-01-05T12:00:00+02:00"
-    assert fmt(epoch, module.OFFSET, -300) == "2024-01-05T05:00:00-0500"
-    assert fmt(epoch, module.OFFSET_COLON, 330) == "2024-01-05T15:30:00+05:30"
-    assert fmt(epoch, module.FRACTION, fraction=".123") == "2024-01-05T10:00:00.123Z"
+    fmt = formats.format_timestamp
+    assert fmt(epoch, formats.Z) == "2024-01-05T10:00:00Z"
+    assert fmt(epoch, formats.NAIVE) == "2024-01-05 10:00:00"
+    assert fmt(epoch, formats.OFFSET, 120) == "2024-01-05T12:00:00+0200"
+    assert fmt(epoch, formats.OFFSET_COLON, 120) == "2024-01-05T12:00:00+02:00"
+    assert fmt(epoch, formats.OFFSET, -300) == "2024-01-05T05:00:00-0500"
+    assert fmt(epoch, formats.OFFSET_COLON, 330) == "2024-01-05T15:30:00+05:30"
+    assert fmt(epoch, formats.FRACTION, fraction=".123") == "2024-01-05T10:00:00.123Z"
 
 
 def test_batches_concatenate_to_the_unbatched_file(default_out: Path, tmp_path: Path) -> None:
@@ -469,3 +468,201 @@ def test_one_million_events(tmp_path: Path) -> None:
     assert manifest["totals"]["users"] == expected_users(n) == 34_875
     assert manifest["generator"]["days"] == expected_days(n) == 251
     assert len(rc.found["timestamp_out_of_range"]) == round(n / DEFAULT_N)  # one per 14,337 lines
+
+
+# --- time-ordered arrival (--batches K --arrival time) ---------------------------------------------
+# 5,000 events span 30 days (expected_days), so 10 windows are 3 days each: file k (1-based) holds
+# [Jan 1 + 3(k-1) days, Jan 1 + 3k days). Rules from the issue: on-time lines inside their window,
+# then a late tail of 2-3% of the file, 1 hour to 7 days before the window's start.
+TIME_N, TIME_K = 5_000, 10
+TIME_ARGS = ("--batches", str(TIME_K), "--arrival", "time")
+WINDOW = timedelta(days=3)
+HOUR, WEEK = timedelta(hours=1), timedelta(days=7)
+LATE_KINDS = ("held_back", "resent_duplicate", "correction", "refund_elsewhere")
+
+
+@dataclass
+class TimeFiles:
+    out: Path
+    manifest: dict[str, Any]
+    lines: dict[str, list[str]]  # file name -> its raw lines
+    late: dict[tuple[str, int], dict[str, Any]]  # (file, line) -> the manifest's late entry
+
+    def names(self) -> list[str]:
+        return sorted(self.lines)
+
+
+def read_time_files(out: Path, manifest: dict[str, Any]) -> TimeFiles:
+    lines = {p.name: p.read_text(encoding="utf-8").splitlines(keepends=True) for p in out.glob("events_*.ndjson")}
+    late = {(x["file"], x["line"]): x for x in manifest["arrival"]["late"]}
+    return TimeFiles(out, manifest, lines, late)
+
+
+def reported_instant(raw: str) -> datetime | None:
+    """The instant a line reports, if it is an event with a timestamp in the data's 30 days."""
+    try:
+        event = json.loads(raw)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(event, dict) or not isinstance(event.get("timestamp"), str):
+        return None
+    at = instant(event["timestamp"])
+    return at if START <= at < START + timedelta(days=30) else None
+
+
+@pytest.fixture(scope="session")
+def time_files(tmp_path_factory: pytest.TempPathFactory) -> TimeFiles:
+    out = tmp_path_factory.mktemp("time")
+    return read_time_files(out, generate(out, TIME_N, 42, *TIME_ARGS))
+
+
+@pytest.fixture(scope="session")
+def stream_lines(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    out = tmp_path_factory.mktemp("stream")
+    generate(out, TIME_N, 42)
+    return (out / "events.ndjson").read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def test_time_windows_split_the_range_evenly(time_files: TimeFiles) -> None:
+    files = time_files.manifest["arrival"]["files"]
+    assert time_files.names() == [f"events_{k:04d}.ndjson" for k in range(1, TIME_K + 1)]
+    assert [(f["file"], f["start"], f["end"]) for f in files] == [
+        (f"events_{k + 1:04d}.ndjson", f"2024-01-{1 + 3 * k:02d}T00:00:00Z", f"2024-01-{4 + 3 * k:02d}T00:00:00Z")
+        for k in range(TIME_K)]
+    assert time_files.manifest["generator"]["arrival"] == "time"
+
+
+def test_on_time_lines_fall_in_their_window_and_the_late_tail_ends_the_file(time_files: TimeFiles) -> None:
+    unreadable = 0
+    for k, name in enumerate(time_files.names()):
+        start = START + k * WINDOW
+        lines = time_files.lines[name]
+        late_lines = sorted(line for file, line in time_files.late if file == name)
+        # the tail is the file's last lines
+        assert late_lines == list(range(len(lines) - len(late_lines) + 1, len(lines) + 1))
+        for number, raw in enumerate(lines, start=1):
+            at = reported_instant(raw)
+            if (name, number) in time_files.late:
+                assert at is not None and HOUR <= start - at <= WEEK, (name, number)
+            elif at is None:
+                unreadable += 1  # corrupted: travels with the event before it in the stream
+            else:
+                assert start <= at < start + WINDOW, (name, number)
+    # the lines without a readable instant in range are the corrupted ones: not JSON, or in 2099
+    traps = time_files.manifest["traps"]
+    assert unreadable == traps["invalid_json"]["count"] + traps["timestamp_out_of_range"]["count"]
+
+
+def test_late_tails_are_two_to_three_percent_of_every_file_after_the_first(time_files: TimeFiles) -> None:
+    per_file = Counter(file for file, _ in time_files.late)
+    assert per_file["events_0001.ndjson"] == 0  # nothing happened before the first window
+    for name in time_files.names()[1:]:
+        assert 0.02 <= per_file[name] / len(time_files.lines[name]) <= 0.03, name
+    kinds = Counter(x["kind"] for x in time_files.late.values())
+    assert set(kinds) == set(LATE_KINDS) and all(kinds[k] > 0 for k in LATE_KINDS)
+    counts = time_files.manifest["arrival"]["late_lines"]
+    assert counts == {"count": len(time_files.late), **{k: kinds[k] for k in LATE_KINDS}}
+
+
+def test_every_line_of_the_stream_arrives_exactly_once(time_files: TimeFiles, stream_lines: list[str]) -> None:
+    delivered: Counter[str] = Counter()
+    added = 0
+    for name in time_files.names():
+        for number, raw in enumerate(time_files.lines[name], start=1):
+            kind = time_files.late.get((name, number), {}).get("kind")
+            if kind in ("resent_duplicate", "correction"):
+                added += 1  # new lines, not of the dataset
+            else:
+                delivered[raw] += 1
+    assert delivered == Counter(stream_lines)
+    assert added == time_files.manifest["arrival"]["added_lines"]
+    assert sum(len(lines) for lines in time_files.lines.values()) == TIME_N + added
+
+
+def test_late_lines_are_what_their_kind_says(time_files: TimeFiles, stream_lines: list[str]) -> None:
+    # where each event_id's lines are, in arrival order
+    event_id = re.compile(r'\{"event_id": "([^"]+)"')
+    seen: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
+    for name in time_files.names():
+        for number, raw in enumerate(time_files.lines[name], start=1):
+            if match := event_id.match(raw):
+                seen[match[1]].append((name, number, raw))
+    in_stream = Counter(match[1] for raw in stream_lines if (match := event_id.match(raw)))
+    changes: Counter[str] = Counter()
+    for (name, number), entry in time_files.late.items():
+        raw = time_files.lines[name][number - 1]
+        event = json.loads(raw)
+        assert event["event_id"] == entry["event_id"]
+        versions = seen[entry["event_id"]]
+        if entry["kind"] in ("held_back", "refund_elsewhere"):
+            # the only line of a single-version event: nowhere else
+            assert versions == [(name, number, raw)] and in_stream[entry["event_id"]] == 1
+        else:
+            # the event's one line of the dataset came in an earlier file; this is a second line
+            (first_file, _, first_raw), (late_file, late_number, _) = versions
+            assert first_file < name and (late_file, late_number) == (name, number)
+            if entry["kind"] == "resent_duplicate":
+                assert raw == first_raw
+            else:
+                assert raw != first_raw
+                original = json.loads(first_raw)
+                assert set(original) == set(event)
+                changed = {key for key in event if event[key] != original[key]}
+                assert changed in ({"amount"}, {"amount", "tax"}, {"timestamp"}, {"user_id"}), changed
+                changes["amount" if "amount" in changed else changed.pop()] += 1
+                if "timestamp" in event and instant(event["timestamp"]) != instant(original["timestamp"]):
+                    moved = abs(instant(event["timestamp"]) - instant(original["timestamp"]))
+                    assert HOUR <= moved <= 8 * HOUR
+                    if instant(event["timestamp"]).date() != instant(original["timestamp"]).date():
+                        changes["across_a_day"] += 1
+        if entry["kind"] == "refund_elsewhere":
+            assert event["event_type"] == "refund"
+            purchase_file = seen[event["refers_to_event_id"]][0][0]  # where the purchase first arrived
+            assert purchase_file != name
+    assert {"amount", "timestamp", "user_id", "across_a_day"} <= set(changes), changes
+
+
+def test_time_arrival_manifest_equals_recount(time_files: TimeFiles) -> None:
+    rc = recount(time_files.out, TIME_N)
+    assert_manifest_matches(time_files.manifest, rc, TIME_N, time_files.manifest["arrival"]["added_lines"])
+    assert not [t for t in ALL_TRAPS if not rc.found[t]]
+
+
+def test_time_arrival_trap_lines_hold_their_traps(time_files: TimeFiles) -> None:
+    traps = time_files.manifest["traps"]
+    for trap in QUARANTINE:
+        assert traps[trap]["lines"], trap
+        for where in traps[trap]["lines"]:
+            raw = time_files.lines[where["file"]][where["line"] - 1]
+            try:
+                event = json.loads(raw)
+            except json.JSONDecodeError:
+                event = None
+            if trap == "invalid_json":
+                assert not isinstance(event, dict), raw
+                continue
+            assert isinstance(event, dict), raw
+            if trap == "missing_user_id":
+                assert event.get("user_id") is None, raw
+            elif trap == "invalid_amount":
+                assert not is_number(event["amount"]), raw
+            elif trap == "negative_amount":
+                assert event["event_type"] == "purchase" and event["amount"] < 0, raw
+            else:
+                assert instant(event["timestamp"]) >= START + timedelta(days=30), raw
+
+
+def test_time_arrival_is_deterministic_and_leaves_the_side_files_alone(time_files: TimeFiles, tmp_path: Path) -> None:
+    generate(tmp_path, TIME_N, 42, *TIME_ARGS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in time_files.out.iterdir())
+    for path in time_files.out.iterdir():
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
+    stream = tmp_path / "stream"
+    generate(stream, TIME_N, 42, "--batches", str(TIME_K))
+    for name in ("subscriptions.json", "marketing_spend.csv"):
+        assert (stream / name).read_bytes() == (tmp_path / name).read_bytes()
+
+
+def test_time_arrival_needs_batches(tmp_path: Path) -> None:
+    result = run_generator(tmp_path, 2_000, 42, "--arrival", "time")
+    assert result.returncode == 2 and "--arrival time needs --batches" in result.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from harness import Lakehouse
+from harness.lakehouse import Lakehouse
 
 
 def write_raw(lh: Lakehouse, valid: int, broken: int) -> None:

@@ -8,15 +8,17 @@ import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 
 import duckdb
-from harness import PROJECT_DIR, RELAXED_GATES, Lakehouse
-from test_bronze_silver import event, write_side_files
+
+from harness.handmade import event, write_side_files
+from harness.lakehouse import PROJECT_DIR, RELAXED_GATES, Lakehouse
 
 SCRIPT = PROJECT_DIR / "scripts" / "run_batch.py"
 
 
-def load_run_batch():  # noqa: ANN201  (a module)
+def load_run_batch() -> ModuleType:
     spec = importlib.util.spec_from_file_location("run_batch", SCRIPT)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -33,7 +35,7 @@ def run_batch(lh: Lakehouse, relaxed_gates: bool = True) -> subprocess.Completed
 
 
 def builds(lh: Lakehouse) -> int:
-    return lh.scalar("select count(distinct invocation_id) from audit.dbt_run_results where command = 'build'")
+    return int(lh.scalar("select count(distinct invocation_id) from audit.dbt_run_results where command = 'build'"))
 
 
 def models_of_last_build(lh: Lakehouse) -> set[str]:

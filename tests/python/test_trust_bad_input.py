@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from trust_harness import TrustEnv, TrustLakehouse
+
+from harness.trust_lakehouse import TrustLakehouse
+from harness.trust_states import TrustEnv
 
 SUBSCRIPTIONS = [
     {"subscription_id": "s1", "user_id": "u1", "plan_id": "basic", "price": 9.99,

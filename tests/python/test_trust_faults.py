@@ -15,7 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from trust_harness import BatchedStates, TrustEnv, TrustLakehouse, assert_same_contents
+
+from harness.compare import assert_same_contents
+from harness.trust_lakehouse import TrustLakehouse
+from harness.trust_states import BatchedStates, TrustEnv
 
 LAYERS = ("bronze", "silver", "gold")
 NEW_FILES = ("events_0002.ndjson", "events_0003.ndjson")

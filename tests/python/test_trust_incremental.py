@@ -1,9 +1,9 @@
 """Incremental runs end where one full refresh ends, and runs without new data change nothing.
 
-The generated data (plus late versions of some events, see conftest.late_versions) is split
-into K arrival-ordered files. With K > 1 the last file holds only later versions (exact or
-conflicting) of events first seen in earlier files, and some refunds arrive a file before
-their purchases (conftest.split_into_batches).
+The generated data (plus late versions of some events, see harness.batches.late_versions) is
+split into K arrival-ordered files. With K > 1 the last file holds only later versions (exact
+or conflicting) of events first seen in earlier files, and some refunds arrive a file before
+their purchases (harness.batches.split_into_batches).
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from trust_harness import BatchedStates, TrustEnv, assert_same_contents
+
+from harness.compare import assert_same_contents
+from harness.trust_states import BatchedStates, TrustEnv
 
 LAYERS = ("bronze", "silver", "gold")
 

@@ -11,15 +11,10 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from trust_harness import (
-    BatchedStates,
-    EventLine,
-    Rows,
-    TrustData,
-    TrustEnv,
-    assert_same_contents,
-    write_events,
-)
+
+from harness.batches import EventLine, write_events
+from harness.compare import Rows, assert_same_contents
+from harness.trust_states import BatchedStates, TrustData, TrustEnv
 
 TIMESTAMP = re.compile(rb'"timestamp": "([^"]*)"')
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from harness import Lakehouse
+from harness.lakehouse import Lakehouse
 
 
 def test_dbt_unit_tests_pass(lakehouse: Lakehouse) -> None:

@@ -1,4 +1,5 @@
-"""Test harness: run the real dbt project against a raw directory and query its DuckDB file."""
+"""Run the real dbt project against a raw directory and query its DuckDB file: one isolated state
+(`Lakehouse`) per test, and the project's generator."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROJECT_DIR = Path(__file__).resolve().parents[3]
 DBT = Path(sys.executable).with_name("dbt")
 GENERATOR = PROJECT_DIR / "scripts" / "generate_data.py"
 
@@ -82,13 +82,6 @@ class Lakehouse:
 
     def scalar(self, sql: str) -> Any:
         return self.query(sql)[0][0]
-
-
-@pytest.fixture
-def lakehouse(tmp_path: Path) -> Lakehouse:
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    return Lakehouse(workdir=tmp_path, raw_root=raw)
 
 
 def generate(out: Path, events: int, seed: int, batches: int | None = None) -> Path:

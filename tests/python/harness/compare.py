@@ -1,0 +1,60 @@
+"""Whole-schema snapshots of a lakehouse file, and their comparison relation by relation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+# Columns that record which run ingested a row: they differ between any two histories.
+RUN_DEPENDENT_COLUMNS = frozenset({"ingested_at", "ingest_invocation_id"})
+
+Rows = list[tuple[Any, ...]]
+
+
+def relations(con: duckdb.DuckDBPyConnection, schemas: Sequence[str]) -> list[str]:
+    """Every table and view of the given schemas, as schema.name."""
+    listed = ", ".join(f"'{s}'" for s in schemas)
+    return [r[0] for r in con.sql(
+        "select schema_name || '.' || table_name from duckdb_tables()"
+        f" where schema_name in ({listed})"
+        " union all select schema_name || '.' || view_name from duckdb_views()"
+        f" where not internal and schema_name in ({listed}) order by 1").fetchall()]
+
+
+def contents(db_path: Path, schemas: Sequence[str],
+             exclude: frozenset[str] = RUN_DEPENDENT_COLUMNS) -> dict[str, Rows]:
+    """All rows of every relation of the schemas, in a canonical order, without the
+    `exclude` columns. Floating-point values are rounded to 9 decimals: their last bits
+    depend on the order in which a parallel aggregate added them up."""
+    result: dict[str, Rows] = {}
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        for relation in relations(con, schemas):
+            schema, name = relation.split(".")
+            columns = [
+                f'round("{column}", 9)' if data_type in ("DOUBLE", "FLOAT") else f'"{column}"'
+                for column, data_type in con.execute(
+                    "select column_name, data_type from duckdb_columns()"
+                    " where schema_name = ? and table_name = ? order by column_index",
+                    [schema, name]).fetchall()
+                if column not in exclude]
+            select = ", ".join(columns)
+            result[relation] = con.sql(
+                f"select {select} from {relation} order by all").fetchall()
+    return result
+
+
+def assert_same_contents(actual: dict[str, Rows], expected: dict[str, Rows]) -> None:
+    """Relation by relation, row for row; the message shows a few rows on each side only."""
+    assert sorted(actual) == sorted(expected), "not the same relations"
+    differing: list[str] = []
+    for relation, rows in expected.items():
+        if actual[relation] != rows:
+            got, want = set(actual[relation]), set(rows)
+            differing.append(
+                f"{relation}: {len(actual[relation])} rows vs {len(rows)} expected;"
+                f" unexpected {sorted(got - want, key=repr)[:3]};"
+                f" missing {sorted(want - got, key=repr)[:3]}")
+    assert not differing, "\n".join(differing)
