@@ -36,8 +36,8 @@ test: venv lint test-python  ## the whole test suite: lint, then pytest (which d
 test-python: venv
 	$(BIN)/python -m pytest tests/python
 
-lint: venv  ## sqlfluff on the SQL (models, generic tests, analyses), ruff and mypy --strict on the Python
-	$(BIN)/sqlfluff lint models tests/generic analyses
+lint: venv  ## sqlfluff on the SQL (models, tests, analyses), ruff and mypy --strict on the Python
+	$(BIN)/sqlfluff lint models tests analyses
 	$(BIN)/ruff check scripts tests/python
 	$(BIN)/mypy --strict scripts tests/python
 

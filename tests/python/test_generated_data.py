@@ -30,7 +30,7 @@ def silver_state(lh: Lakehouse) -> dict[str, list[tuple[object, ...]]]:
                                     " event_ts, amount, amount_usd, currency, content_hash",
         "silver.int_events_deduplicated": "event_id, source_file, line_number, content_hash",
         "silver.int_subscriptions_deduplicated": "subscription_id, status, price_usd, end_date",
-        "silver.int_marketing_spend_daily": "spend_date, channel, spend_usd",
+        "silver.int_marketing_spend_summed_daily": "spend_date, channel, spend_usd",
     }
     return {t: lh.query(f"select {cols} from {t} order by all") for t, cols in tables.items()}
 

@@ -23,7 +23,7 @@ def test_quarantine_rate_gate_warns_or_fails_by_its_thresholds(lakehouse: Lakeho
 
     failed = lakehouse.dbt("build")  # above the default warn (1%) and error (5%) levels
     assert failed.returncode != 0
-    assert "FAIL 3 within_thresholds_rpt_data_quality_runs_quarantine_rate" in failed.output
+    assert "FAIL 2 within_thresholds_rpt_data_quality_runs_quarantine_rate" in failed.output
 
     assert lakehouse.scalar(
         "select quarantine_rate from reports.rpt_data_quality_runs") == 0.2

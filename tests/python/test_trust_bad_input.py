@@ -307,7 +307,7 @@ def test_spend_files_with_reordered_or_extra_columns_are_read_by_name(
     bad: TrustLakehouse,
 ) -> None:
     assert bad.query(
-        "select spend_date, channel, spend_usd from silver.int_marketing_spend_daily"
+        "select spend_date, channel, spend_usd from silver.int_marketing_spend_summed_daily"
         " order by 1"
     ) == [(date(2024, 1, 2), "Google", Decimal("10.50")),
           (date(2024, 1, 3), "Facebook", Decimal("7.25")),

@@ -73,7 +73,7 @@ def test_refunds_a_batch_before_their_purchase_are_orphans_only_until_it_arrives
     listed = ", ".join(f"'{r}'" for r in sorted(moved))
     assert state.incremental.query(
         "select count(*), count(*) filter (where is_orphan_refund)"
-        f" from silver.int_revenue_transactions where event_id in ({listed})"
+        f" from silver.int_revenue_transactions_recognized where event_id in ({listed})"
     ) == [(len(moved), 0)]
 
 

@@ -91,7 +91,7 @@ class BatchedStates:
                 after_first = inc.fork(self.env.root / f"k{k}_after_first_batch")
                 if k <= 3:
                     orphans = frozenset(r[0] for r in inc.query(
-                        "select event_id from silver.int_revenue_transactions"
+                        "select event_id from silver.int_revenue_transactions_recognized"
                         " where transaction_type = 'refund' and is_orphan_refund"))
         full = self.env.lakehouse(f"k{k}_full_refresh")
         shutil.rmtree(full.raw_root)
