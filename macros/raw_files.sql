@@ -7,8 +7,21 @@
 {% endmacro %}
 
 
-{% macro raw_file_glob(source_name, table_name) -%}
-    {#- The graph is only complete at execution; parsing needs no real value. -#}
+{% macro project_path(path) -%}
+    {#- A path as DuckDB must open it: an absolute path as it is, a relative one joined to the
+        project directory, wherever dbt was started from. -#}
+    {%- if path.startswith('/') -%}
+        {{- path -}}
+    {%- else -%}
+        {{- invocation_args_dict.project_dir ~ '/' ~ path -}}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro raw_source_glob(source_name, table_name) -%}
+    {#- A raw source's `meta.file_glob` as declared (var('raw_root') joined with the file
+        pattern), which its reader names too. The graph is only complete at execution;
+        parsing needs no real value. -#}
     {%- if not execute -%}{{ return(var('raw_root')) }}{%- endif -%}
     {%- for node in graph.sources.values()
         if node.source_name == source_name and node.name == table_name -%}
@@ -16,9 +29,16 @@
             {{ exceptions.raise_compiler_error(
                 "source " ~ source_name ~ "." ~ table_name ~ " declares no meta.file_glob") }}
         {%- endif -%}
-        {{- return(var('raw_root') ~ '/' ~ node.config.meta.file_glob) -}}
+        {{- return(node.config.meta.file_glob) -}}
     {%- endfor -%}
     {{- exceptions.raise_compiler_error("no source " ~ source_name ~ "." ~ table_name) -}}
+{%- endmacro %}
+
+
+{% macro raw_file_glob(source_name, table_name) -%}
+    {#- The glob of a raw source's files as DuckDB must open it: resolved against the project
+        directory. -#}
+    {{- project_path(raw_source_glob(source_name, table_name)) -}}
 {%- endmacro %}
 
 
@@ -34,8 +54,8 @@
                     "No raw file matches '" ~ glob ~ "' (source " ~ node.source_name ~ "."
                     ~ node.name ~ "). Put the file there, or point the project at the "
                     ~ "directory that holds the raw files with "
-                    ~ "--vars '{raw_root: path/to/raw}' (now raw_root = '"
-                    ~ var('raw_root') ~ "')."
+                    ~ "--vars '{raw_root: path/to/raw}' (now raw_root = '" ~ var('raw_root')
+                    ~ "'; a relative raw_root is read from the project directory)."
                 ) }}
             {%- endif -%}
         {%- endfor -%}
@@ -117,7 +137,7 @@
             null::varchar as line
         where false
     {%- else -%}
-        {%- set glob = "'" ~ raw_file_glob(source_name, table_name) ~ "'" -%}
+        {%- set glob = "'" ~ raw_source_glob(source_name, table_name) ~ "'" -%}
         {%- set reader = source(source_name, table_name) | string -%}
         {#- each file is read by the source's own reader with its glob swapped for the file's
             path: a reader that does not name the glob as written would read every file -#}

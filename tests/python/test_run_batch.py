@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 
 import duckdb
 
 from harness.handmade import event, write_side_files
 from harness.lakehouse import PROJECT_DIR, RELAXED_GATES, Lakehouse
+from scheduling.fingerprints import code_fingerprint, files_fingerprint
+from scheduling.plan import BuildInputs, plan_build
 
 SCRIPT = PROJECT_DIR / "scripts" / "run_batch.py"
-
-
-def load_run_batch() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("run_batch", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
 
 
 def run_batch(lh: Lakehouse, relaxed_gates: bool = True) -> subprocess.CompletedProcess[str]:
@@ -100,19 +91,36 @@ def test_a_scheduled_run_builds_only_what_a_changed_raw_file_feeds(lakehouse: La
 
 
 def test_the_build_plan_follows_what_changed() -> None:
-    plan_build = load_run_batch().plan_build
     files = {"app.events": "e1", "billing.subscriptions": "b1", "marketing.spend": "m1"}
-    last = {"code": "c1", "sources": dict(files)}
+    last = BuildInputs("c1", dict(files))
 
-    assert plan_build("c1", files, last) == (None, "nothing changed since the last successful build")
-    assert plan_build("c1", files, last, force=True)[0] == []
-    assert plan_build("c1", files, None)[0] == []  # no scheduled build recorded: everything
-    assert plan_build("c2", files, last)[0] == []  # code or dbt arguments changed: everything
+    assert plan_build(BuildInputs("c1", files), last) == (
+        None, "nothing changed since the last successful build")
+    assert plan_build(BuildInputs("c1", files), last, force=True)[0] == []
+    assert plan_build(BuildInputs("c1", files), None)[0] == []  # nothing recorded: everything
+    assert plan_build(BuildInputs("c2", files), last)[0] == []  # code or dbt arguments changed
     both = {**files, "marketing.spend": "m2", "app.events": "e2"}
-    assert plan_build("c1", both, last)[0] == ["source:app.events+", "source:marketing.spend+"]
+    assert plan_build(BuildInputs("c1", both), last)[0] == [
+        "source:app.events+", "source:marketing.spend+"]
     # a source whose files are gone is selected, so that the build stops with its message
     gone = {k: v for k, v in files.items() if k != "billing.subscriptions"}
-    assert plan_build("c1", gone, last)[0] == ["source:billing.subscriptions+"]
+    assert plan_build(BuildInputs("c1", gone), last)[0] == ["source:billing.subscriptions+"]
+
+
+def test_a_raw_sources_files_fingerprint_follows_names_sizes_and_times(tmp_path: Path) -> None:
+    first = tmp_path / "events_0001.ndjson"
+    first.write_text("a\n")
+    pattern = str(tmp_path / "events*.ndjson")
+    assert files_fingerprint(str(tmp_path / "spend*.csv")) is None  # no file: no fingerprint
+    before = files_fingerprint(pattern)
+    assert before is not None and files_fingerprint(pattern) == before  # nothing is read twice
+    (tmp_path / "other.csv").write_text("x")  # outside the glob
+    assert files_fingerprint(pattern) == before
+    first.write_text("a\nb\n")  # grew
+    grown = files_fingerprint(pattern)
+    assert grown != before
+    (tmp_path / "events_0002.ndjson").write_text("c\n")  # a new batch file
+    assert files_fingerprint(pattern) not in (before, grown)
 
 
 def test_a_failed_build_records_nothing_so_the_next_run_builds_again(lakehouse: Lakehouse) -> None:
@@ -161,7 +169,6 @@ def test_missing_raw_files_fail_with_the_message_of_the_build(lakehouse: Lakehou
 
 
 def test_the_code_fingerprint_follows_the_project_files_only(tmp_path: Path) -> None:
-    run_batch_module = load_run_batch()
     (tmp_path / "models").mkdir()
     model = tmp_path / "models" / "m.sql"
     model.write_text("select 1")
@@ -170,9 +177,9 @@ def test_the_code_fingerprint_follows_the_project_files_only(tmp_path: Path) -> 
     harness.write_text("a = 1")
     (tmp_path / "dbt_project.yml").write_text("name: x")
 
-    before = run_batch_module.code_fingerprint(tmp_path, [])
+    before = code_fingerprint(tmp_path, [])
     harness.write_text("a = 2")  # the pytest harness is no input of a build
-    assert run_batch_module.code_fingerprint(tmp_path, []) == before
-    assert run_batch_module.code_fingerprint(tmp_path, ["--vars", "{a: 1}"]) != before
+    assert code_fingerprint(tmp_path, []) == before
+    assert code_fingerprint(tmp_path, ["--vars", "{a: 1}"]) != before
     model.write_text("select 2")
-    assert run_batch_module.code_fingerprint(tmp_path, []) != before
+    assert code_fingerprint(tmp_path, []) != before
