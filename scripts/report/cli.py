@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import duckdb
 from tqdm import tqdm
@@ -20,6 +20,14 @@ from .queries import LakehouseNotReady, ReportData
 
 DEFAULT_OUT = Path("target") / "metrics_report.html"
 T = TypeVar("T")
+
+
+class Progress(Protocol):
+    """What load() needs of a progress bar (tqdm's)."""
+
+    def set_description(self, desc: str) -> None: ...
+
+    def update(self) -> None: ...
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -34,7 +42,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def load(db_path: Path, progress: tqdm) -> ReportData:
+def load(db_path: Path, progress: Progress) -> ReportData:
     """Read every table the page shows, one progress step per query."""
     def step(label: str, read: Callable[[], T]) -> T:
         progress.set_description(label)

@@ -60,7 +60,7 @@ create table audit.dbt_run_results as select
 
 
 class NoProgress:
-    def set_description(self, label: str) -> None:
+    def set_description(self, desc: str) -> None:
         pass
 
     def update(self) -> None:
