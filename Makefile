@@ -7,7 +7,7 @@ DBT := $(BIN)/dbt --no-use-colors
 DBT_ARGS := --project-dir . --profiles-dir .
 DEFAULT_DATA_ARGS := --events 14337 --seed 42 --out data
 
-.PHONY: help venv build update test test-python lint generate docs benchmark clean
+.PHONY: help venv build update test test-python lint generate docs benchmark clean report shell
 
 help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,13 @@ lint: venv  ## sqlfluff on the SQL (models, tests, analyses), ruff and mypy --st
 	$(BIN)/sqlfluff lint models tests analyses
 	$(BIN)/ruff check scripts tests/python
 	$(BIN)/mypy --strict scripts tests/python
+
+report: venv  ## the metrics report: one self-contained HTML page from the gold tables
+	$(BIN)/python scripts/metrics_report.py
+
+shell: venv  ## an interactive DuckDB CLI on the lakehouse file, read-only
+	@test -f "$${LAKEHOUSE_DB:-lakehouse.duckdb}" || { echo "$${LAKEHOUSE_DB:-lakehouse.duckdb} does not exist: run \`make build\` first" >&2; exit 1; }
+	$(BIN)/duckdb -readonly "$${LAKEHOUSE_DB:-lakehouse.duckdb}"
 
 generate: venv  ## regenerate the bundled data/ (byte-identical to the committed files)
 	$(BIN)/python scripts/generate_data.py $(DEFAULT_DATA_ARGS)
