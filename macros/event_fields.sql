@@ -91,12 +91,12 @@
 {%- endmacro %}
 
 
-{% macro sql_strings(values) -%}
-    {#- The values as a comma-separated list of SQL string literals. -#}
-    {%- for value in values -%}
-        {%- if "'" in value -%}
-            {{ exceptions.raise_compiler_error("sql_strings: a quote in " ~ value) }}
-        {%- endif -%}
-        '{{ value }}'{{ ", " if not loop.last }}
-    {%- endfor -%}
+{% macro outside_valid_dates(expression) -%}
+    {#- Whether a timestamp or date lies outside what the data can hold: before
+        var('min_valid_event_ts'), or more than var('max_future_days') after the run started
+        (nothing can be recorded before it happens). Events, subscription starts and spend
+        days share the bounds. -#}
+    ({{ expression }} < '{{ var("min_valid_event_ts") }}'::timestamptz
+    or {{ expression }} > '{{ run_started_at }}'::timestamptz
+    + interval '{{ var("max_future_days") }} days')
 {%- endmacro %}

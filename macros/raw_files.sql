@@ -42,6 +42,22 @@
 {%- endmacro %}
 
 
+{% macro raw_source(source_name, table_name) -%}
+    {#- A raw source's reader over all its files, its glob resolved against the project
+        directory (the source as declared reads a relative raw_root from wherever dbt was
+        started). -#}
+    {%- set reader = source(source_name, table_name) | string -%}
+    {%- if not execute -%}{{ return(reader) }}{%- endif -%}
+    {%- set glob = sql_quote(raw_source_glob(source_name, table_name)) -%}
+    {%- if reader.count(glob) != 1 -%}
+        {{ exceptions.raise_compiler_error(
+            "raw_source: the reader of source " ~ source_name ~ "." ~ table_name
+            ~ " must name its glob " ~ glob ~ " exactly once; it is: " ~ reader) }}
+    {%- endif -%}
+    {{- reader.replace(glob, sql_quote(raw_file_glob(source_name, table_name))) -}}
+{%- endmacro %}
+
+
 {% macro assert_raw_files_present() %}
     {#- Fail fast, before any model runs, when a raw source has no file to read. -#}
     {%- if execute and flags.WHICH in ['run', 'build'] -%}
@@ -66,9 +82,12 @@
 {% macro raw_files_to_ingest(source_name, table_name) %}
     {#-
         The files of a raw source that hold lines not yet in this (incremental) model: files
-        never seen, and files that grew since they were read. Returns a list of
-        {path, file_name, size, lines_ingested}; lines_ingested counts the decoded lines
-        already stored, so the read can skip them.
+        never seen, and files that grew since they were read. A grown file is read again from
+        its last stored line, which may have been stored incomplete (its producer was still
+        writing it) or have been continued since: its new reading replaces the stored one.
+        Returns a list of {path, file_name, size, skip_decoded, reread_from_line}:
+        skip_decoded counts the decoded lines kept before the re-read, reread_from_line is the
+        first line replaced (null for a file never seen).
     -#}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {%- set glob = raw_file_glob(source_name, table_name) -%}
@@ -77,7 +96,10 @@
             select
                 source_file,
                 max(file_size_bytes) as file_size_bytes,
-                count(*) filter (where reader_error is null) as lines_ingested
+                max(line_number) as last_line,
+                -- decoded lines before the last one: the re-read skips that many
+                count(*) filter (where reader_error is null)
+                - arg_max((reader_error is null)::int, line_number) as decoded_before_last
             from {{ this }}
             group by source_file
         {%- endset -%}
@@ -86,7 +108,8 @@
             select
                 null::varchar as source_file,
                 null::bigint as file_size_bytes,
-                null::bigint as lines_ingested
+                null::bigint as last_line,
+                null::bigint as decoded_before_last
             where false
         {%- endset -%}
     {%- endif -%}
@@ -97,14 +120,15 @@
                 filename as path,
                 parse_filename(filename) as file_name,
                 size
-            from read_blob('{{ glob }}')
+            from read_blob({{ sql_quote(glob) }})
         ),
         seen as ({{ seen_sql }})
         select
             on_disk.path,
             on_disk.file_name,
             on_disk.size,
-            coalesce(seen.lines_ingested, 0) as lines_ingested
+            coalesce(seen.decoded_before_last, 0) as skip_decoded,
+            seen.last_line as reread_from_line
         from on_disk
         left join seen on on_disk.file_name = seen.source_file
         where seen.source_file is null or on_disk.size > seen.file_size_bytes
@@ -113,48 +137,70 @@
     {%- set files = [] -%}
     {%- for row in run_query(inventory_sql).rows -%}
         {%- do files.append({
-            'path': row['path'], 'file_name': row['file_name'],
-            'size': row['size'], 'lines_ingested': row['lines_ingested']}) -%}
+            'path': row['path'], 'file_name': row['file_name'], 'size': row['size'],
+            'skip_decoded': row['skip_decoded'], 'reread_from_line': row['reread_from_line']}) -%}
     {%- endfor -%}
     {{ return(files) }}
 {% endmacro %}
 
 
-{% macro read_raw_lines(source_name, table_name, files) %}
+{% macro raw_lines_reader(path) -%}
+    {#- DuckDB's reader of a text file as raw lines: one VARCHAR per line, never parsed. No
+        quote, no escape, and a delimiter of four control characters that no valid JSON or CSV
+        line holds: a one-byte delimiter would cut a corrupted line containing it and drop the
+        rest silently. A line that is not valid UTF-8 (or over the line size limit) is skipped
+        by the scan and recorded by store_rejects; settle_raw_lines puts it back. -#}
+    read_csv(
+        {{ sql_quote(path) }},
+        columns = {'line': 'varchar'},
+        header = false,
+        delim = chr(31) || chr(30) || chr(29) || chr(28),
+        quote = '',
+        escape = '',
+        auto_detect = false,
+        strict_mode = false,
+        ignore_errors = true,
+        store_rejects = true
+    )
+{%- endmacro %}
+
+
+{% macro read_raw_lines(files) %}
     {#-
-        New lines of the given files (from raw_files_to_ingest) through the source's own
-        reader, one scan per file with its glob swapped for the file's path, so DuckDB opens
+        The rows a raw-lines model stores for the given files (from raw_files_to_ingest): the
+        file, the line number, the line as text ('' for an empty line), the file's size, where
+        a grown file's re-read started, and the run. One scan per file, so that DuckDB opens
         only those files and `with ordinality` numbers each file's lines from 1 (over a
         multi-file scan it would number them across files, and recovering per-file numbers
         would need a window over every line). Lines the reader rejects are not numbered here:
-        record_rejected_lines puts them back and shifts the others to their true numbers.
+        settle_raw_lines puts them back and shifts the others to their true numbers.
     -#}
     {%- if not files -%}
         select
-            null::varchar as file_name,
+            null::varchar as source_file,
+            null::bigint as line_number,
+            null::varchar as raw_line,
+            null::varchar as reader_error,
             null::bigint as file_size_bytes,
-            null::bigint as decoded_line_index,
-            null::varchar as line
+            null::bigint as reread_from_line,
+            null::varchar as ingest_invocation_id,
+            null::timestamptz as ingested_at
         where false
     {%- else -%}
-        {%- set glob = "'" ~ raw_source_glob(source_name, table_name) ~ "'" -%}
-        {%- set reader = source(source_name, table_name) | string -%}
-        {#- each file is read by the source's own reader with its glob swapped for the file's
-            path: a reader that does not name the glob as written would read every file -#}
-        {%- if reader.count(glob) != 1 -%}
-            {{ exceptions.raise_compiler_error(
-                "read_raw_lines: the reader of source " ~ source_name ~ "." ~ table_name
-                ~ " must name its glob " ~ glob ~ " exactly once; it is: " ~ reader) }}
-        {%- endif -%}
         {%- for f in files %}
         select
-            '{{ f.file_name }}' as file_name,
-            {{ f.size }} as file_size_bytes,
-            scan.ordinality as decoded_line_index,
-            scan.line
-        from {{ reader.replace(glob, "'" ~ f.path ~ "'") }} with ordinality as scan
-        -- a grown file: only the lines after those already stored
-        where scan.ordinality > {{ f.lines_ingested }}
+            {{ sql_quote(f.file_name) }} as source_file,
+            scan.ordinality::bigint as line_number,
+            coalesce(scan.line, '') as raw_line,
+            null::varchar as reader_error,
+            {{ f.size }}::bigint as file_size_bytes,
+            {{ f.reread_from_line if f.reread_from_line is not none else 'null' }}::bigint
+                as reread_from_line,
+            '{{ invocation_id }}' as ingest_invocation_id,
+            '{{ run_started_at }}'::timestamptz as ingested_at
+        from {{ raw_lines_reader(f.path) }} with ordinality as scan
+        -- a grown file: from its last stored line on
+        where scan.ordinality > {{ f.skip_decoded }}
         {{ "union all" if not loop.last }}
         {%- endfor %}
     {%- endif -%}
@@ -168,20 +214,34 @@
 {% endmacro %}
 
 
-{% macro record_rejected_lines(relation, source_name, table_name) %}
+{% macro settle_raw_lines(relation, source_name, table_name) %}
     {#-
-        Post-hook of a raw-lines model: the lines the scan rejected (invalid UTF-8, a line over
-        the reader's size limit) are skipped by the reader but recorded by
-        store_rejects with their file and line number. Shift the lines decoded by this run past
-        them, then insert them with the reader's error, so that every line is stored.
+        Post-hook of a raw-lines model, after its insert:
+        1. a grown file's lines read again by this run replace their earlier reading (from the
+           line the re-read started at);
+        2. the lines the scan rejected (invalid UTF-8, a line over the reader's size limit) are
+           skipped by the reader but recorded by store_rejects with their file and line
+           number: the lines decoded by this run shift past them, then they are inserted with
+           the reader's error, so that every line is stored.
     -#}
     {%- if execute -%}
         {%- set scanned = run_query(
             "select count(*) from duckdb_tables() where temporary and table_name = 'reject_scans'"
         ).columns[0].values()[0] -%}
-        {#- no file was read by this run: nothing can have been rejected -#}
+        {#- no file was read by this run: nothing to replace, nothing rejected -#}
         {%- if scanned == 0 -%}{{ return('') }}{%- endif -%}
     {%- endif %}
+    delete from {{ relation }} as stored
+    using (
+        select distinct source_file, reread_from_line
+        from {{ relation }}
+        where ingested_at = '{{ run_started_at }}'::timestamptz and reread_from_line is not null
+    ) as reread
+    where
+        stored.source_file = reread.source_file
+        and stored.line_number >= reread.reread_from_line
+        and stored.ingested_at < '{{ run_started_at }}'::timestamptz;
+
     create or replace temp table rejected_lines as
     select
         parse_filename(scans.file_path) as source_file,
@@ -195,7 +255,7 @@
     from temp.reject_errors as errors
     inner join temp.reject_scans as scans
         on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id
-    inner join read_blob('{{ raw_file_glob(source_name, table_name) }}') as on_disk
+    inner join read_blob({{ sql_quote(raw_file_glob(source_name, table_name)) }}) as on_disk
         on scans.file_path = on_disk.filename;
 
     update {{ relation }} as stored
@@ -205,7 +265,8 @@
         where r.source_file = stored.source_file
             and r.line_number - r.reject_rank < stored.line_number
     )
-    where stored.ingest_invocation_id = '{{ invocation_id }}'
+    -- (the run's own rows: their ingested_at is the run's start, which prunes older row groups)
+    where stored.ingested_at = '{{ run_started_at }}'::timestamptz
         and stored.source_file in (select source_file from temp.rejected_lines);
 
     insert into {{ relation }} by name
@@ -213,12 +274,18 @@
         r.source_file,
         r.line_number,
         r.raw_line,
-        md5_number(r.raw_line) as line_hash,
         r.reader_error,
         r.file_size_bytes,
+        reread.reread_from_line,
         '{{ invocation_id }}' as ingest_invocation_id,
         '{{ run_started_at }}'::timestamptz as ingested_at
     from temp.rejected_lines as r
+    left join (
+        select distinct source_file, reread_from_line
+        from {{ relation }}
+        where ingested_at = '{{ run_started_at }}'::timestamptz
+    ) as reread
+        on r.source_file = reread.source_file
     where not exists (
         select 1
         from {{ relation }} as stored

@@ -3,12 +3,13 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='append_new_columns',
+        full_refresh=false,
     )
 }}
 
--- One row per run: the state of the lakehouse after the run, and what the run brought. The
--- data-quality gates (tests on this model, thresholds from vars) read the latest row (doc
--- block `data_quality_gates`).
+-- One row per run: what the run's batch brought and how clean it was (the gates judge these),
+-- and the state of the lakehouse after the run, for context (doc block `data_quality_gates`).
+-- The batch is every events line ingested since the previous row of this report.
 
 with
 
@@ -36,69 +37,93 @@ spend_gaps as (
     select * from {{ ref('int_marketing_spend_gaps_listed') }}
 ),
 
+previous_run as (
+    -- the report's latest row: the batch starts after it
+    {%- if is_incremental() %}
+        select
+            run_started_at as reported_at,
+            latest_event_ts
+        from {{ this }}
+        order by run_started_at desc
+        limit 1
+    {%- else %}
+        select
+            null::timestamptz as reported_at,
+            null::timestamptz as latest_event_ts
+    {%- endif %}
+),
+
+batch_since as (
+    select coalesce(max(reported_at), '-infinity'::timestamptz) as ingested_after
+    from previous_run
+),
+
 line_counts as (
     select
         count(*) as raw_lines,
-        count(*) filter (where ingest_invocation_id = '{{ invocation_id }}') as new_raw_lines,
-        count(distinct source_file) as raw_files,
-        count(distinct source_file) filter (
-            where ingest_invocation_id = '{{ invocation_id }}'
+        count(distinct event_lines.source_file) as raw_files,
+        count(*) filter (where event_lines.ingested_at > batch_since.ingested_after)
+            as new_raw_lines,
+        count(distinct event_lines.source_file) filter (
+            where event_lines.ingested_at > batch_since.ingested_after
         ) as new_raw_files
     from event_lines
+    cross join batch_since
 ),
 
 verdict_counts as (
     select
-        count(*) filter (where quarantine_reason is not null) as quarantined_lines,
-        count(*) filter (where quarantine_reason is null) as valid_lines,
+        count(*) filter (where parsed.quarantine_reason is not null) as quarantined_lines,
+        count(*) filter (where parsed.quarantine_reason is null) as valid_lines,
         count(*) filter (
-            where quarantine_reason is null and extra_fields is not null
+            where parsed.quarantine_reason is null and parsed.extra_fields is not null
         ) as lines_with_unknown_fields,
         count(*) filter (
-            where quarantine_reason is null and schema_version not in (1, 2)
-        ) as lines_with_unknown_schema_version
+            where parsed.quarantine_reason is null and parsed.schema_version not in (1, 2)
+        ) as lines_with_unknown_schema_version,
+        count(*) filter (
+            where parsed.quarantine_reason is not null
+            and parsed.ingested_at > batch_since.ingested_after
+        ) as batch_quarantined_lines,
+        count(*) filter (
+            where parsed.quarantine_reason is null
+            and parsed.ingested_at > batch_since.ingested_after
+        ) as batch_valid_lines,
+        count(distinct parsed.event_id) filter (
+            where parsed.quarantine_reason is null
+            and parsed.ingested_at > batch_since.ingested_after
+        ) as batch_events
     from parsed
-),
-
-file_max_ts as (
-    -- a late event arrived in a file after another file that held a later event
-    select
-        source_file,
-        max(event_ts) as max_event_ts
-    from parsed
-    where quarantine_reason is null
-    group by source_file
-),
-
-previous_files_max_ts as (
-    select
-        source_file,
-        max(max_event_ts) over (
-            order by source_file rows between unbounded preceding and 1 preceding
-        ) as earlier_files_max_event_ts
-    from file_max_ts
-),
-
-late_counts as (
-    select count(*) as late_events
-    from events
-    inner join previous_files_max_ts
-        on events.source_file = previous_files_max_ts.source_file
-    where events.event_ts < previous_files_max_ts.earlier_files_max_event_ts
+    cross join batch_since
 ),
 
 event_counts as (
     select
         count(*) as events,
-        max(event_ts) as latest_event_ts
+        max(events.event_ts) as latest_event_ts,
+        -- the batch's lines stored as the winning version of their event
+        count(*) filter (where events.ingested_at > batch_since.ingested_after)
+            as batch_stored_lines,
+        -- a late event is older than the newest event already stored when it arrived
+        count(*) filter (
+            where events.ingested_at > batch_since.ingested_after
+            and events.event_ts < previous_run.latest_event_ts
+        ) as batch_late_events
     from events
+    cross join batch_since
+    left join previous_run on true
 ),
 
 conflict_counts as (
-    -- events whose valid versions differ in content
-    select count(*) as conflicting_events
+    -- events whose valid versions differ in content; recounted for the batch's events
+    select
+        count(*) filter (where duplicated_events.distinct_contents > 1) as conflicting_events,
+        count(*) filter (
+            where duplicated_events.distinct_contents > 1
+            and duplicated_events.ingested_at > batch_since.ingested_after
+        ) as batch_conflicting_events
     from duplicated_events
-    where distinct_contents > 1
+    cross join batch_since
 ),
 
 orphan_counts as (
@@ -141,16 +166,15 @@ final as (
     select
         '{{ invocation_id }}' as invocation_id,
         '{{ run_started_at }}'::timestamptz as run_started_at,
+
+        -- the lakehouse after the run
         line_counts.raw_files,
-        line_counts.new_raw_files,
         line_counts.raw_lines,
-        line_counts.new_raw_lines,
         verdict_counts.valid_lines,
         verdict_counts.quarantined_lines,
         event_counts.events,
         verdict_counts.valid_lines - event_counts.events as duplicate_lines_dropped,
         conflict_counts.conflicting_events,
-        late_counts.late_events,
         orphan_counts.orphan_refunds,
         gap_counts.spend_gap_days,
         verdict_counts.lines_with_unknown_fields,
@@ -161,7 +185,23 @@ final as (
         / nullif(verdict_counts.valid_lines, 0) as duplicate_rate,
         conflict_counts.conflicting_events / nullif(event_counts.events, 0)
             as conflicting_duplicate_rate,
-        late_counts.late_events / nullif(event_counts.events, 0) as late_event_rate,
+
+        -- the batch: what the run brought
+        line_counts.new_raw_files,
+        line_counts.new_raw_lines,
+        verdict_counts.batch_valid_lines,
+        verdict_counts.batch_quarantined_lines,
+        verdict_counts.batch_events,
+        event_counts.batch_late_events,
+        conflict_counts.batch_conflicting_events,
+        verdict_counts.batch_quarantined_lines
+        / nullif(line_counts.new_raw_lines, 0) as batch_quarantine_rate,
+        (verdict_counts.batch_valid_lines - event_counts.batch_stored_lines)
+        / nullif(verdict_counts.batch_valid_lines, 0) as batch_duplicate_rate,
+        conflict_counts.batch_conflicting_events
+        / nullif(verdict_counts.batch_events, 0) as batch_conflicting_duplicate_rate,
+        event_counts.batch_late_events
+        / nullif(event_counts.batch_stored_lines, 0) as batch_late_event_rate,
         -- how far this run's volume is from the recent average, as a factor >= 1
         greatest(volume_history.volume_ratio, 1 / volume_history.volume_ratio)
             as batch_volume_deviation,
@@ -169,7 +209,6 @@ final as (
             as hours_since_latest_event
     from line_counts
     cross join verdict_counts
-    cross join late_counts
     cross join event_counts
     cross join conflict_counts
     cross join orphan_counts

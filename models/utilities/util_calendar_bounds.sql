@@ -46,7 +46,15 @@ bounds as (
 final as (
     select
         first_date,
-        as_of_date,
+        -- an as-of day before every date of the data would leave every gold table empty
+        case
+            when as_of_date < first_date
+                then error(concat(
+                    'var as_of_date (', as_of_date, ') is before the first date of the data (',
+                    first_date, '): every gold table would be empty'
+                ))
+            else as_of_date
+        end as as_of_date,
         cast(date_trunc('month', first_date) as date) as first_month,
         cast(date_trunc('month', as_of_date) as date) as as_of_month,
         -- ISO weeks start on Monday

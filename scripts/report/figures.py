@@ -28,10 +28,10 @@ MOVEMENTS_UP = (("new", "New", GREEN), ("expansion", "Expansion", BLUE), ("react
 MOVEMENTS_DOWN = (("contraction", "Contraction", ORANGE), ("churned", "Churned", RED))
 SOURCE_COLOURS = {"events": BLUE, "subscriptions": PURPLE, "spend": ORANGE}
 RATE_STYLES = {
-    "quarantine_rate": ("Quarantine rate", RED),
-    "duplicate_rate": ("Duplicate rate", BLUE),
-    "conflicting_duplicate_rate": ("Conflicting duplicate rate", ORANGE),
-    "late_event_rate": ("Late event rate", PURPLE),
+    "batch_quarantine_rate": ("Quarantine rate", RED),
+    "batch_duplicate_rate": ("Duplicate rate", BLUE),
+    "batch_conflicting_duplicate_rate": ("Conflicting duplicate rate", ORANGE),
+    "batch_late_event_rate": ("Late event rate", PURPLE),
 }
 
 

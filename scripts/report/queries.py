@@ -137,8 +137,9 @@ class ReportData:
         return totals
 
 
-# The gate figures of reports.rpt_data_quality_runs drawn over runs.
-GATE_RATES = ("quarantine_rate", "duplicate_rate", "conflicting_duplicate_rate", "late_event_rate")
+# The gate figures of reports.rpt_data_quality_runs drawn over runs: each run's batch, as judged.
+GATE_RATES = ("batch_quarantine_rate", "batch_duplicate_rate", "batch_conflicting_duplicate_rate",
+              "batch_late_event_rate")
 
 # Where quarantined lines come from: the source and the silver model holding its verdicts.
 QUARANTINE_SOURCES = {

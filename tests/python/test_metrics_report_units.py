@@ -54,7 +54,8 @@ create table reports.rpt_data_quality_runs as select * from (values
     ('run-1', timestamptz '2024-01-01 06:00:00+00', 2, 5, 1, 0.02, 0.05, 0.01, 0.0),
     ('run-2', timestamptz '2024-01-02 06:00:00+00', 3, 7, 2, 0.03, 0.07, 0.02, 0.0))
     t(invocation_id, run_started_at, quarantined_lines, duplicate_lines_dropped, conflicting_events,
-      quarantine_rate, duplicate_rate, conflicting_duplicate_rate, late_event_rate);
+      batch_quarantine_rate, batch_duplicate_rate, batch_conflicting_duplicate_rate,
+      batch_late_event_rate);
 create table audit.dbt_run_results as select
     'run-audit' as invocation_id, timestamptz '2024-01-03 06:00:00+00' as run_started_at;
 """
@@ -90,7 +91,7 @@ def test_queries_read_the_hand_made_numbers(hand_made: Path) -> None:
     assert [(row.source, row.reason, row.lines) for row in data.quarantine] == [
         ("events", "invalid_json", 2), ("events", "missing_user_id", 1), ("spend", "negative_spend", 1)]
     assert data.run == queries.BuildRun("run-2", dt.datetime(2024, 1, 2, 6, tzinfo=dt.UTC))
-    assert [run.rates["duplicate_rate"] for run in data.quality_runs] == [0.05, 0.07]
+    assert [run.rates["batch_duplicate_rate"] for run in data.quality_runs] == [0.05, 0.07]
     assert {(h.label, h.value) for h in headlines(data)} >= {
         ("Gross revenue", "$150.50"), ("Net revenue", "$130.25"), ("MRR", "$55.00"),
         ("Blended CAC", "$100.00"), ("Blended LTV:CAC", "0.5000"), ("Quarantined lines", "4")}

@@ -1,43 +1,94 @@
-"""Data-quality gates and the run audit, on a hand-made file with a known quarantine rate."""
+"""Data-quality gates and the run audit, on hand-made files with known rates. A gate judges
+the batch a run brings, not all history (DESIGN.md, "Data-quality gates")."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from harness.lakehouse import Lakehouse
 
+GATE = "within_thresholds_rpt_data_quality_runs_batch_{}"
 
-def write_raw(lh: Lakehouse, valid: int, broken: int) -> None:
+
+def events_file(raw: Path, name: str, valid: int, broken: int = 0, first: int = 0) -> None:
     lines = [
         json.dumps({"event_id": f"e{i}", "user_id": "u1", "event_type": "login",
                     "timestamp": f"2024-01-0{1 + i % 9}T10:00:00Z"})
-        for i in range(valid)
+        for i in range(first, first + valid)
     ] + ["not json"] * broken
-    (lh.raw_root / "events.ndjson").write_text("\n".join(lines) + "\n")
-    (lh.raw_root / "subscriptions.json").write_text("[]")
-    (lh.raw_root / "marketing_spend.csv").write_text("date,channel,spend\n2024-01-01,Google,1\n")
+    (raw / name).write_text("\n".join(lines) + "\n")
 
 
-def test_quarantine_rate_gate_warns_or_fails_by_its_thresholds(lakehouse: Lakehouse) -> None:
-    write_raw(lakehouse, valid=8, broken=2)  # quarantine rate 2 / 10 = 0.2
+def side_files(raw: Path) -> None:
+    (raw / "subscriptions.json").write_text("[]")
+    (raw / "marketing_spend.csv").write_text("date,channel,spend\n2024-01-01,Google,1\n")
+
+
+def test_quarantine_rate_gate_warns_or_fails_by_its_thresholds_on_the_batch(
+    lakehouse: Lakehouse,
+) -> None:
+    raw = lakehouse.raw_root
+    side_files(raw)
+    events_file(raw, "events_0001.ndjson", valid=8, broken=2)  # batch rate 2 / 10 = 0.2
 
     failed = lakehouse.dbt("build")  # above the default warn (1%) and error (5%) levels
     assert failed.returncode != 0
-    assert "FAIL 2 within_thresholds_rpt_data_quality_runs_quarantine_rate" in failed.output
-
+    assert f"FAIL 2 {GATE.format('quarantine_rate')}" in failed.output
     assert lakehouse.scalar(
-        "select quarantine_rate from reports.rpt_data_quality_runs") == 0.2
+        "select batch_quarantine_rate from reports.rpt_data_quality_runs") == 0.2
 
-    warned = lakehouse.build(vars_={"dq_quarantine_rate": {"warn": 0.1, "error": 0.5}})
-    assert "WARN 1 within_thresholds_rpt_data_quality_runs_quarantine_rate" in warned.output
+    # the next batch: 1 broken line in 10 (0.1), between these levels: a warning
+    events_file(raw, "events_0002.ndjson", valid=9, broken=1, first=100)
+    warned = lakehouse.build(vars_={"dq_quarantine_rate": {"warn": 0.05, "error": 0.5}})
+    assert f"WARN 1 {GATE.format('quarantine_rate')}" in warned.output
 
-    passed = lakehouse.build(vars_={"dq_quarantine_rate": {"warn": 0.25, "error": None}})
-    assert "within_thresholds_rpt_data_quality_runs_quarantine_rate" in passed.output
-    assert "WARN 1 within_thresholds_rpt_data_quality_runs_quarantine_rate" not in passed.output
+    # a clean batch passes at the default levels, although history is 3 in 30 (10%) broken
+    events_file(raw, "events_0003.ndjson", valid=10, first=200)
+    passed = lakehouse.build()
+    assert GATE.format("quarantine_rate") in passed.output
+    assert f"WARN 1 {GATE.format('quarantine_rate')}" not in passed.output
+    assert lakehouse.query(
+        "select batch_quarantine_rate, quarantine_rate from reports.rpt_data_quality_runs"
+        " order by run_started_at desc limit 1") == [(0.0, 0.1)]
+
+    # a run that brings nothing has no batch to judge
+    assert GATE.format("quarantine_rate") in lakehouse.build().output
+    assert lakehouse.query(
+        "select new_raw_lines, batch_quarantine_rate from reports.rpt_data_quality_runs"
+        " order by run_started_at desc limit 1") == [(0, None)]
+
+
+def test_a_batch_of_only_bad_lines_fails_however_clean_the_history(lakehouse: Lakehouse) -> None:
+    raw = lakehouse.raw_root
+    side_files(raw)
+    events_file(raw, "events_0001.ndjson", valid=60)
+    lakehouse.build()
+    events_file(raw, "events_0002.ndjson", valid=0, broken=2)  # history: 2 in 62, about 3%
+    failed = lakehouse.dbt("build")
+    assert failed.returncode != 0
+    assert f"FAIL 2 {GATE.format('quarantine_rate')}" in failed.output
+
+
+def test_a_redelivered_file_fails_its_own_build_only(lakehouse: Lakehouse) -> None:
+    raw = lakehouse.raw_root
+    side_files(raw)
+    events_file(raw, "events_0001.ndjson", valid=20)
+    lakehouse.build()
+    (raw / "events_0002.ndjson").write_bytes((raw / "events_0001.ndjson").read_bytes())
+    failed = lakehouse.dbt("build")  # every line of the batch is a copy: rate 1.0
+    assert failed.returncode != 0
+    assert f"FAIL 2 {GATE.format('duplicate_rate')}" in failed.output
+    events_file(raw, "events_0003.ndjson", valid=20, first=100)
+    lakehouse.build()  # a clean batch builds, though history holds 20 copies in 60 lines
+    assert lakehouse.query(
+        "select batch_duplicate_rate, round(duplicate_rate, 4) from reports.rpt_data_quality_runs"
+        " order by run_started_at desc limit 1") == [(0.0, 0.3333)]
 
 
 def test_run_audit_has_a_row_per_node_per_invocation(lakehouse: Lakehouse) -> None:
-    write_raw(lakehouse, valid=3, broken=0)
+    side_files(lakehouse.raw_root)
+    events_file(lakehouse.raw_root, "events.ndjson", valid=3)
     lakehouse.build()
     lakehouse.build()
     relations = {r[0] for r in lakehouse.query(
@@ -61,3 +112,18 @@ def test_run_audit_has_a_row_per_node_per_invocation(lakehouse: Lakehouse) -> No
     assert lakehouse.query(
         "select row_count from audit.dbt_run_results where node_name = 'stg_app__event_lines'"
     ) == [(3,), (3,)]
+
+
+def test_a_failure_message_cut_inside_its_quotes_is_still_recorded(lakehouse: Lakehouse) -> None:
+    """Messages are kept to 500 characters. Doubling the quotes before cutting could cut a
+    doubled quote in two, break the statement and lose the run's audit: here the 500th
+    character is a quote, as a failing model's message can have."""
+    message = "x" * 499 + "'" + "'" * 20 + " more"
+    result = {"node": {"unique_id": "model.lakehouse.m", "name": "m", "resource_type": "model",
+                       "schema": "silver", "alias": "m"},
+              "status": "error", "execution_time": 1.5, "message": message}
+    run = lakehouse.dbt("run-operation", "record_run_audit",
+                        "--args", json.dumps({"results": [result]}))
+    run.assert_ok()
+    assert lakehouse.query("select node_name, status, message from audit.dbt_run_results") == [
+        ("m", "error", message[:500])]

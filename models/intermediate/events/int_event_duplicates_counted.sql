@@ -4,23 +4,27 @@
         incremental_strategy='merge',
         unique_key='event_id',
         on_schema_change='fail',
+        pre_hook="{{ forget_replaced_events(this, ref('int_events_parsed')) }}",
     )
 }}
 
 -- Silver: the events that arrived in more than one valid line, with how many lines and how
 -- many distinct contents, so that duplicate and conflict counts never regroup every version
 -- (DESIGN.md, "Incremental strategy"). A run recounts all versions of the events its batch
--- brings and merges the counts; versions are append-only, so any split into runs ends with the
--- same counts.
+-- brings and merges the counts, so any split into runs ends with the same counts. An event
+-- whose line bronze read again is forgotten by the pre-hook and counted again.
 
 with
 
 batch_events as (
-    -- the events of the valid lines this run brings (old row groups skipped by ingested_at)
-    select event_id
+    -- the events of the valid lines this run brings (old row groups skipped by ingested_at),
+    -- and those whose line was read again
+    select
+        case when quarantine_reason is null then event_id end as event_id,
+        replaced_event_id
     from {{ ref('int_events_parsed') }}
     where
-        quarantine_reason is null
+        (quarantine_reason is null or replaced_event_id is not null)
         and {{ ingested_since_last_run() }}
 ),
 
@@ -34,7 +38,10 @@ versions as (
     where
         quarantine_reason is null
         {% if is_incremental() %}
-            and event_id in (select batch_events.event_id from batch_events)
+            and (
+                event_id in (select batch_events.event_id from batch_events)
+                or event_id in (select batch_events.replaced_event_id from batch_events)
+            )
         {% endif %}
 ),
 

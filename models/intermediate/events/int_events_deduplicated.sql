@@ -10,6 +10,7 @@
             ' > (DBT_INTERNAL_DEST.event_ts, DBT_INTERNAL_DEST.source_file,'
             ' DBT_INTERNAL_DEST.line_number)'
         ),
+        pre_hook="{{ forget_replaced_events(this, ref('int_events_parsed')) }}",
     )
 }}
 
@@ -19,7 +20,9 @@
 -- are fixed once a version is seen, so the stored winner is the same however the input was
 -- split into runs (doc block `event_dedupe`). Each batch is reduced to its own winners first
 -- (MERGE does not reject duplicate keys in its source); merge_update_condition then replaces
--- a stored row only with a later version.
+-- a stored row only with a later version. An event whose earlier line bronze read again (a
+-- grown file's last line) is forgotten by the pre-hook and decided again here over all its
+-- versions: its winner may then be a line of an earlier run, or it may have none left.
 
 with
 
@@ -30,6 +33,15 @@ batch as (
     select * from {{ ref('int_events_parsed') }}
     where
         quarantine_reason is null
+        and {{ ingested_since_last_run() }}
+),
+
+replaced_events as (
+    -- events whose line was read again by bronze: the pre-hook forgot their stored winner
+    select distinct replaced_event_id as event_id
+    from {{ ref('int_events_parsed') }}
+    where
+        replaced_event_id is not null
         and {{ ingested_since_last_run() }}
 ),
 
@@ -46,7 +58,10 @@ candidate_keys as (
     where
         quarantine_reason is null
         {% if is_incremental() %}
-            and event_id in (select batch.event_id from batch)
+            and (
+                event_id in (select batch.event_id from batch)
+                or event_id in (select replaced_events.event_id from replaced_events)
+            )
         {% endif %}
 ),
 
@@ -79,6 +94,25 @@ batch_winners as (
             and batch.line_number = winner_keys.line_number
 ),
 
+decided_again as (
+    -- a forgotten event whose winner is a line of an earlier run: stored again
+    select parsed.*
+    from {{ ref('int_events_parsed') }} as parsed
+    inner join winner_keys
+        on
+            parsed.source_file = winner_keys.source_file
+            and parsed.line_number = winner_keys.line_number
+    where
+        parsed.event_id in (select replaced_events.event_id from replaced_events)
+        and parsed.event_id not in (select batch_winners.event_id from batch_winners)
+),
+
+winners as (
+    select * from batch_winners
+    union all
+    select * from decided_again
+),
+
 final as (
     select
         -- ids
@@ -109,7 +143,7 @@ final as (
         line_number,
         ingested_at,
         content_hash
-    from batch_winners
+    from winners
 )
 
 select * from final

@@ -3,20 +3,48 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
+        post_hook="{{ drop_superseded_verdicts(this, ref('stg_app__event_lines')) }}",
     )
 }}
 
 -- Silver, step 1: each bronze line parsed once and judged against the contract; the first rule
 -- it breaks is its quarantine reason. An incremental run parses only the lines bronze
--- ingested since the last run. The fields come from one list, known_event_fields().
+-- ingested since the last run; a line bronze read again (a grown file's last line) gets its
+-- new verdict in place of the old one (post-hook). The fields come from one list,
+-- known_event_fields().
 {%- set fields = known_event_fields() %}
 {%- set fields_with_json_type = event_fields_with_json_type(fields) %}
+{%- set rereads = event_lines_reread(ref('stg_app__event_lines')) %}
 
 with
 
 event_lines as (
     select * from {{ ref('stg_app__event_lines') }}
     where {{ ingested_since_last_run() }}
+),
+
+-- the verdicts stored for lines this batch reads again: a line stored while its producer was
+-- still writing it may have been another event, whose winner must then be decided again
+earlier_verdicts as (
+    {%- if rereads %}
+        select
+            earlier.source_file,
+            earlier.line_number,
+            earlier.event_id
+        from {{ this }} as earlier
+        inner join event_lines
+            on
+                earlier.source_file = event_lines.source_file
+                and earlier.line_number = event_lines.line_number
+                and earlier.ingested_at < event_lines.ingested_at
+        where earlier.quarantine_reason is null
+    {%- else %}
+        select
+            null::varchar as source_file,
+            null::bigint as line_number,
+            null::varchar as event_id
+        where false
+    {%- endif %}
 ),
 
 fx_rates as (
@@ -58,15 +86,23 @@ fields_named as (
         {%- for field in fields %}
             texts[{{ loop.index }}] as {{ field.name }}_text,
         {%- endfor %}
-        -- fields outside the known set are kept, not judged (DESIGN.md, "Schema evolution")
-        case
-            when json_types[1] = 'OBJECT'
-                then list_filter(
-                        json_keys(payload),
-                        lambda k: k not in ({{ sql_strings(known_event_keys(fields)) }})
-                    )
-        end as unknown_keys
+        case when json_types[1] = 'OBJECT' then json_keys(payload) end as object_keys
     from extracted
+),
+
+keys_sorted as (
+    select
+        *,
+        -- a known field sent twice is ambiguous: which amount counts?
+        len(list_filter(object_keys, lambda k: k in ({{ sql_strings(known_event_keys(fields)) }})))
+        > len(list_distinct(list_filter(
+            object_keys, lambda k: k in ({{ sql_strings(known_event_keys(fields)) }})
+        ))) as has_repeated_field,
+        -- fields outside the known set are kept, not judged (DESIGN.md, "Schema evolution")
+        len(list_filter(
+            object_keys, lambda k: k not in ({{ sql_strings(known_event_keys(fields)) }})
+        )) > 0 as has_unknown_fields
+    from fields_named
 ),
 
 typed as (
@@ -75,7 +111,7 @@ typed as (
             {{ typed_event_field(field) }} as {{ field.name }},
         {%- endfor %}
         *
-    from fields_named
+    from keys_sorted
 ),
 
 defaulted as (
@@ -109,6 +145,7 @@ judged as (
             when raw_line = '' then 'empty_line'
             when payload is null then 'invalid_json'
             when payload_json_type <> 'OBJECT' then 'not_an_object'
+            when has_repeated_field then 'repeated_field'
             when event_id is null then 'missing_event_id'
             when user_id is null then 'missing_user_id'
             when event_type is null or event_type not in (
@@ -116,11 +153,7 @@ judged as (
                     'trial_start', 'trial_convert', 'cancel'
                 ) then 'unknown_event_type'
             when event_ts is null then 'invalid_timestamp'
-            when
-                event_ts < '{{ var("min_valid_event_ts") }}'::timestamptz
-                or event_ts > '{{ run_started_at }}'::timestamptz
-                + interval '{{ var("max_future_days") }} days'
-                then 'timestamp_out_of_range'
+            when {{ outside_valid_dates('event_ts') }} then 'timestamp_out_of_range'
             when event_type in ('purchase', 'refund') and amount is null then 'invalid_amount'
             when event_type = 'purchase' and amount < 0 then 'negative_amount'
             when tax_json_type is not null and tax_json_type <> 'NULL' and tax is null
@@ -132,6 +165,37 @@ judged as (
                 then 'unknown_currency'
         end as quarantine_reason
     from priced
+),
+
+-- every unknown key with its value as sent, repeated keys included (an object built by key
+-- would have to drop one); only the lines that have some are read again
+unknown_fields as (
+    select
+        source_file,
+        line_number,
+        (
+            select json_group_object(field.key, field.value)
+            from json_each(judged.payload) as field
+            where field.key not in ({{ sql_strings(known_event_keys(fields)) }})
+        ) as extra_fields
+    from judged
+    where has_unknown_fields
+),
+
+with_extras as (
+    select
+        judged.*,
+        unknown_fields.extra_fields,
+        earlier_verdicts.event_id as replaced_event_id
+    from judged
+    left join unknown_fields
+        on
+            judged.source_file = unknown_fields.source_file
+            and judged.line_number = unknown_fields.line_number
+    left join earlier_verdicts
+        on
+            judged.source_file = earlier_verdicts.source_file
+            and judged.line_number = earlier_verdicts.line_number
 ),
 
 final as (
@@ -146,6 +210,8 @@ final as (
         -- judgement
         quarantine_reason,
         case when quarantine_reason is not null then raw_line end as raw_line,
+        -- the event the line was when it was read before (read again from a grown file)
+        replaced_event_id,
 
         -- attributes
         event_type,
@@ -153,12 +219,7 @@ final as (
         currency,
         acquisition_channel,
         page,
-        case
-            when len(unknown_keys) > 0
-                then to_json(map_from_entries(list_transform(
-                        unknown_keys, lambda k: { 'key': k, 'value': payload -> k }
-                    )))
-        end as extra_fields,
+        extra_fields,
 
         -- numerics
         amount,
@@ -177,7 +238,7 @@ final as (
             (fields | rejectattr('name', 'eq', 'event_id') | map(attribute='name') | list)
             + ['extra_fields']
         ) }} as content_hash
-    from judged
+    from with_extras
 )
 
 select * from final

@@ -1,40 +1,79 @@
--- Bronze for subscriptions: each record of each export kept as raw JSON with its file and
--- position, beside its fields cast leniently (a value that does not cast is null here and
--- judged in silver). Each file is a full export, so the table is rebuilt from the files.
+-- Bronze for subscriptions: each record of each export as JSON text with its file and
+-- position. A file that is not UTF-8, not JSON or not an array is one row with the reason,
+-- holding the file's text. Each file is a full export, so the table is rebuilt from the files.
 
 with
 
 source as (
-    {{ number_rows_per_file(source('billing', 'subscriptions')) }}
+    select * from {{ raw_source('billing', 'subscriptions') }}
+),
+
+files as (
+    select
+        parse_filename(filename) as source_file,
+        try(decode(content)) as file_text,
+        content
+    from source
+),
+
+checked as (
+    -- JSON functions raise on invalid JSON even behind an AND: each test guards the next
+    select
+        *,
+        case
+            when file_text is null then 'unreadable_file'
+            when not json_valid(file_text) then 'invalid_json_file'
+            when json_type(file_text) <> 'ARRAY' then 'not_an_array'
+        end as file_problem
+    from files
+),
+
+record_lists as (
+    select
+        source_file,
+        json_extract(case when file_problem is null then file_text end, '$[*]') as records
+    from checked
+),
+
+records as (
+    select
+        source_file,
+        unnest(records) as record,
+        generate_subscripts(records, 1) as record_index
+    from record_lists
+),
+
+broken_files as (
+    select
+        source_file,
+        null::bigint as record_index,
+        -- the file as text; bytes that are not UTF-8 are shown escaped
+        coalesce(file_text, content::varchar) as raw_record,
+        null::varchar as record_json_type,
+        file_problem
+    from checked
+    where file_problem is not null
 ),
 
 renamed as (
     select
         -- ids
-        parse_filename(filename) as source_file,
-        position_in_file as record_index,
-        nullif(trim(json ->> 'subscription_id'), '') as subscription_id,
-        nullif(trim(json ->> 'user_id'), '') as user_id,
-        nullif(lower(trim(json ->> 'plan_id')), '') as plan_id,
+        source_file,
+        record_index::bigint as record_index,
 
         -- strings
-        upper(trim(json ->> 'currency')) as currency,
-        lower(trim(json ->> 'status')) as status,
-        json::varchar as raw_record,
-
-        -- numerics: only a JSON number is a price
-        case
-            when json_type(json -> 'price') in ('BIGINT', 'UBIGINT', 'DOUBLE')
-                then try_cast(json ->> 'price' as decimal(18, 4))
-        end as price,
-
-        -- dates and timestamps
-        json ->> 'start_date' as start_date_text,
-        json ->> 'end_date' as end_date_text,
-        try_cast(json ->> 'start_date' as date) as start_date,
-        try_cast(json ->> 'end_date' as date) as end_date,
-        try_cast(json ->> 'created_at' as timestamptz) as created_at
-    from source
+        record::varchar as raw_record,
+        json_type(record) as record_json_type,
+        null::varchar as file_problem
+    from records
+    union all
+    select
+        source_file,
+        record_index,
+        raw_record,
+        record_json_type,
+        file_problem
+    from broken_files
 )
 
 select * from renamed

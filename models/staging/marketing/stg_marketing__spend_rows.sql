@@ -1,24 +1,22 @@
--- Bronze for marketing spend: every data row of every spend file, values kept as text with
--- the file and line they came from; typing and judging happen in silver.
+{{
+    config(
+        pre_hook="{{ reset_rejected_lines() }}",
+        post_hook="{{ settle_raw_lines(this, 'marketing', 'spend') }}",
+    )
+}}
+
+-- Bronze for marketing spend: every line of every spend file, header included, kept as text
+-- with the file and line it came from; silver splits it into fields and judges it. The files
+-- are small full exports, so the table is rebuilt from them on each run.
+-- depends_on: {{ source('marketing', 'spend') }}
+{%- set files = raw_files_to_ingest('marketing', 'spend') %}
 
 with
 
-source as (
-    -- line 1 of each file is its header
-    {{ number_rows_per_file(source('marketing', 'spend'), first_number=2) }}
-),
-
-renamed as (
-    select
-        -- ids
-        parse_filename(filename) as source_file,
-        position_in_file as line_number,
-
-        -- strings, as written
-        date as spend_date_text,
-        channel as channel_text,
-        spend as spend_text
-    from source
+-- each line with its file, number and run (macro read_raw_lines: the columns are the same for
+-- every raw-lines model)
+lines as (
+    {{ read_raw_lines(files) }}
 )
 
-select * from renamed
+select * from lines

@@ -8,8 +8,10 @@ from typing import Any
 
 import duckdb
 
-# Columns that record which run ingested a row: they differ between any two histories.
-RUN_DEPENDENT_COLUMNS = frozenset({"ingested_at", "ingest_invocation_id"})
+# Columns that record how a row was read (which run, the file's size then, a re-read of a
+# grown file): they differ between two histories of the same files.
+RUN_DEPENDENT_COLUMNS = frozenset({"ingested_at", "ingest_invocation_id", "file_size_bytes",
+                                   "reread_from_line", "replaced_event_id"})
 
 Rows = list[tuple[Any, ...]]
 

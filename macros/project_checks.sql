@@ -1,0 +1,85 @@
+{% macro check_vars() %}
+    {#- on-run-start: fail before any model, in one line naming the var and what it must be,
+        when a var is malformed (a model would fail deep inside, or quietly report nothing). -#}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set as_of = var('as_of_date') -%}
+    {%- if as_of is not none and as_of != '' -%}
+        {%- if run_query("select try_cast(" ~ sql_quote(as_of) ~ " as date)").columns[0].values()[0] is none -%}
+            {{ var_error('as_of_date', as_of, 'a date YYYY-MM-DD, or null for the latest date in the data') }}
+        {%- endif -%}
+    {%- endif -%}
+    {%- set min_ts = var('min_valid_event_ts') -%}
+    {%- if run_query("select try_cast(" ~ sql_quote(min_ts) ~ " as timestamptz)").columns[0].values()[0] is none -%}
+        {{ var_error('min_valid_event_ts', min_ts, 'a date or timestamp, e.g. 2000-01-01') }}
+    {%- endif -%}
+    {%- if not (var('max_future_days') is number and var('max_future_days') >= 0) -%}
+        {{ var_error('max_future_days', var('max_future_days'), 'a number of days >= 0') }}
+    {%- endif -%}
+    {%- if not (var('dq_volume_window_runs') is number and var('dq_volume_window_runs') >= 1) -%}
+        {{ var_error('dq_volume_window_runs', var('dq_volume_window_runs'), 'a number of runs >= 1') }}
+    {%- endif -%}
+    {%- for gate in ['dq_quarantine_rate', 'dq_duplicate_rate', 'dq_conflicting_duplicate_rate',
+                     'dq_late_event_rate', 'dq_orphan_refunds', 'dq_spend_gap_days',
+                     'dq_batch_volume_deviation', 'dq_hours_since_latest_event'] -%}
+        {%- set levels = var(gate) -%}
+        {%- set well_formed = levels is mapping and (levels.keys() | list | sort) == ['error', 'warn'] -%}
+        {%- if well_formed and (levels.values() | reject('none') | reject('number') | list) -%}
+            {%- set well_formed = false -%}
+        {%- endif -%}
+        {%- if not well_formed -%}
+            {{ var_error(gate, levels, '{warn: <number or null>, error: <number or null>}') }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{% macro var_error(name, value, expected) %}
+    {#- Stop the run: one line naming the var, its value and what it must be. -#}
+    {{ exceptions.raise_compiler_error(
+        "var " ~ name ~ " is " ~ (value | string) ~ ": it must be " ~ expected
+        ~ " (set it in dbt_project.yml, or with --vars '{" ~ name ~ ": ...}')") }}
+{% endmacro %}
+
+
+{% macro check_seeds_loaded() %}
+    {#- on-run-start of `dbt run`: the models read the seeds, which `dbt run` does not load;
+        stop at once, saying what to run, instead of failing in the first model. -#}
+    {%- if not execute or flags.WHICH != 'run' -%}{{ return('') }}{%- endif -%}
+    {%- for seed in graph.nodes.values() | selectattr('resource_type', 'eq', 'seed') -%}
+        {%- if adapter.get_relation(database=seed.database, schema=seed.schema,
+                                    identifier=seed.alias) is none -%}
+            {{ exceptions.raise_compiler_error(
+                "The seeds are not loaded in this lakehouse (" ~ seed.schema ~ "." ~ seed.alias
+                ~ " is missing): run `dbt build` (or `dbt seed`, then `dbt run`).") }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{% macro warn_unmatched_raw_files() %}
+    {#- on-run-start: name the files in raw_root that no raw source reads (a compressed or
+        misnamed delivery would otherwise be ignored without a word). -#}
+    {%- if not execute or flags.WHICH not in ['run', 'build'] -%}{{ return('') }}{%- endif -%}
+    {%- set matched = [] -%}
+    {%- for node in raw_sources() -%}
+        {%- do matched.append("select file from glob("
+            ~ sql_quote(raw_file_glob(node.source_name, node.name)) ~ ")") -%}
+    {%- endfor -%}
+    {%- set unmatched_sql -%}
+        select parse_filename(file) from glob({{ sql_quote(project_path(var('raw_root')) ~ '/*') }})
+        except
+        ({{ matched | join(' union all ') }})
+        order by 1
+    {%- endset -%}
+    {%- set unmatched = run_query(unmatched_sql).columns[0].values() -%}
+    {%- if unmatched | length > 0 -%}
+        {{ exceptions.warn(
+            "raw_root holds " ~ (unmatched | length) ~ " file(s) that no source reads: "
+            ~ (unmatched | join(', ')) ~ ". The sources read "
+            ~ (raw_sources() | map(attribute='config.meta.file_glob') | join(', '))
+            ~ " (names are case-sensitive; compressed files are not read).") }}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
