@@ -23,7 +23,10 @@
                      'dq_batch_volume_deviation', 'dq_hours_since_latest_event'] -%}
         {%- set levels = var(gate) -%}
         {%- set well_formed = levels is mapping and (levels.keys() | list | sort) == ['error', 'warn'] -%}
-        {%- if well_formed and (levels.values() | reject('none') | reject('number') | list) -%}
+        {#- null may arrive as text from --vars (YAML reads None as a string): within_thresholds
+            treats these as no limit too -#}
+        {%- if well_formed and (levels.values() | reject('none') | reject('number')
+                                | reject('in', ['None', 'none', 'null', '']) | list) -%}
             {%- set well_formed = false -%}
         {%- endif -%}
         {%- if not well_formed -%}
@@ -59,16 +62,30 @@
 
 
 {% macro warn_unmatched_raw_files() %}
-    {#- on-run-start: name the files in raw_root that no raw source reads (a compressed or
-        misnamed delivery would otherwise be ignored without a word). -#}
+    {#- on-run-start: name the files in raw_root that look like a delivery of a raw source (their
+        name starts like its pattern, in any case) but that no source reads: a compressed,
+        misnamed or differently cased delivery would otherwise be ignored without a word.
+        Other files (a README, the generator's manifest.json) are none of the sources'. -#}
     {%- if not execute or flags.WHICH not in ['run', 'build'] -%}{{ return('') }}{%- endif -%}
     {%- set matched = [] -%}
+    {%- set prefixes = [] -%}
     {%- for node in raw_sources() -%}
-        {%- do matched.append("select file from glob("
-            ~ sql_quote(raw_file_glob(node.source_name, node.name)) ~ ")") -%}
+        {%- set glob = raw_file_glob(node.source_name, node.name) -%}
+        {%- do matched.append("select parse_filename(file) from glob(" ~ sql_quote(glob) ~ ")") -%}
+        {%- do prefixes.append(glob.split('/')[-1].split('*')[0] | lower) -%}
     {%- endfor -%}
     {%- set unmatched_sql -%}
-        select parse_filename(file) from glob({{ sql_quote(project_path(var('raw_root')) ~ '/*') }})
+        select file_name
+        from (
+            select parse_filename(file) as file_name
+            from glob({{ sql_quote(project_path(var('raw_root')) ~ '/*') }})
+        )
+        where list_has_any([{{ sql_strings(prefixes) }}], [
+            {%- for prefix in prefixes -%}
+                case when starts_with(lower(file_name), {{ sql_quote(prefix) }})
+                    then {{ sql_quote(prefix) }} end{{ ", " if not loop.last }}
+            {%- endfor -%}
+        ])
         except
         ({{ matched | join(' union all ') }})
         order by 1

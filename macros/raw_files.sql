@@ -48,7 +48,8 @@
         started). -#}
     {%- set reader = source(source_name, table_name) | string -%}
     {%- if not execute -%}{{ return(reader) }}{%- endif -%}
-    {%- set glob = sql_quote(raw_source_glob(source_name, table_name)) -%}
+    {#- the reader names the glob as the template wrote it, quotes in it not doubled -#}
+    {%- set glob = "'" ~ raw_source_glob(source_name, table_name) ~ "'" -%}
     {%- if reader.count(glob) != 1 -%}
         {{ exceptions.raise_compiler_error(
             "raw_source: the reader of source " ~ source_name ~ "." ~ table_name
@@ -64,7 +65,7 @@
         {%- for node in raw_sources() -%}
             {%- set glob = raw_file_glob(node.source_name, node.name) -%}
             {%- set found = run_query(
-                "select count(*) from glob('" ~ glob ~ "')").columns[0].values()[0] -%}
+                "select count(*) from glob(" ~ sql_quote(glob) ~ ")").columns[0].values()[0] -%}
             {%- if found == 0 -%}
                 {{ exceptions.raise_compiler_error(
                     "No raw file matches '" ~ glob ~ "' (source " ~ node.source_name ~ "."

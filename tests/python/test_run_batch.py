@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import date
@@ -20,7 +21,7 @@ SCRIPT = PROJECT_DIR / "scripts" / "run_batch.py"
 
 def run_batch(lh: Lakehouse, relaxed_gates: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**lh.env(), "DBT_USE_COLORS": "false"}
-    dbt_vars = repr({"raw_root": str(lh.raw_root), **(RELAXED_GATES if relaxed_gates else {})})
+    dbt_vars = json.dumps({"raw_root": str(lh.raw_root), **(RELAXED_GATES if relaxed_gates else {})})
     return subprocess.run([sys.executable, str(SCRIPT), "--", "--vars", dbt_vars],
                           env=env, capture_output=True, text=True, check=False)
 

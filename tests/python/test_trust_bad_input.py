@@ -110,6 +110,11 @@ EVENT_FILES: dict[str, bytes] = {
         event("ut3", " LOGIN "),                                        # trimmed, lower-cased
         event("ut4", ""),
     ),
+    "events_repeated_keys.ndjson": lines(
+        event("rk1")[:-1] + b', "foo": 1, "foo": 2}',                   # unknown key twice
+        event("rk2", "purchase")[:-1] + b', "amount": 10, "amount": 1000}',  # known key twice
+        event("rk3")[:-1] + b', "$x": 1, "": 2, "/y": 3}',               # keys that are paths
+    ),
     "events_future_schema.ndjson": lines(
         event("fs1", schema_version=99, hologram={"depth": 3}),
         event("fs2", "purchase", schema_version=3, amount=20, currency="EUR", tax=4),
@@ -301,6 +306,16 @@ def test_future_schema_version_is_kept_with_its_unknown_fields(bad: TrustLakehou
     assert stored(bad, "fs2", "schema_version, amount, currency, tax") == (
         3, Decimal("20"), "EUR", Decimal("4"))
     assert reconciliation(bad, name) == (2, 2, 0, 0, True)
+
+
+def test_a_repeated_key_is_kept_or_quarantined_never_a_halt(bad: TrustLakehouse) -> None:
+    """An unknown key sent twice is kept twice, as sent; a known one sent twice is ambiguous
+    (which amount counts?) and quarantined; no key, however odd, stops the pipeline."""
+    name = "events_repeated_keys.ndjson"
+    assert verdicts(bad, name) == [(1, "accepted"), (2, "repeated_field"), (3, "accepted")]
+    assert stored(bad, "rk1", "extra_fields") == ('{"foo":1,"foo":2}',)
+    assert json.loads(stored(bad, "rk3", "extra_fields")[0]) == {"$x": 1, "": 2, "/y": 3}
+    assert reconciliation(bad, name) == (3, 2, 1, 0, True)
 
 
 def test_spend_files_with_reordered_or_extra_columns_are_read_by_name(

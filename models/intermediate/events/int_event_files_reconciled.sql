@@ -22,6 +22,12 @@ verdicts as (
     group by source_file
 ),
 
+on_disk as (
+    -- the files now on disk (names and sizes only: no content is read)
+    select parse_filename(filename) as source_file
+    from read_blob({{ sql_quote(raw_file_glob('app', 'events')) }})
+),
+
 accepted as (
     -- a stored event points at the line where its winning content was first seen
     select
@@ -42,10 +48,13 @@ final as (
         raw_lines.raw_lines = coalesce(verdicts.valid_lines, 0)
         + coalesce(verdicts.quarantined_lines, 0)
         and coalesce(accepted.accepted_lines, 0) <= coalesce(verdicts.valid_lines, 0)
-            as is_balanced
+            as is_balanced,
+        -- a file deleted after it was read still counts, but is reported
+        on_disk.source_file is not null as is_on_disk
     from raw_lines
     left join verdicts on raw_lines.source_file = verdicts.source_file
     left join accepted on raw_lines.source_file = accepted.source_file
+    left join on_disk on raw_lines.source_file = on_disk.source_file
 )
 
 select * from final

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -65,7 +66,7 @@ class Lakehouse:
         all_vars = {"raw_root": str(self.raw_root), **(vars_ or {})}
         proc = subprocess.run(
             [str(DBT), "--no-use-colors", command, "--project-dir", str(PROJECT_DIR), "--profiles-dir",
-             str(PROJECT_DIR), "--vars", repr(all_vars), *args],
+             str(PROJECT_DIR), "--vars", json.dumps(all_vars), *args],
             env=self.env(), capture_output=True, text=True, check=False,
         )
         return DbtRun(proc.returncode, proc.stdout + proc.stderr)

@@ -46,7 +46,7 @@ class TrustLakehouse(Lakehouse):
         all_vars = {"raw_root": str(self.link / "raw"), **(vars_ or {})}
         return [str(DBT), "--no-use-colors", *log_flags, command,
                 "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-                "--vars", repr(all_vars), "--threads", TRUST_DBT_THREADS, *args]
+                "--vars", json.dumps(all_vars), "--threads", TRUST_DBT_THREADS, *args]
 
     def _env(self) -> dict[str, str]:
         staged = self.link.with_name(self.link.name + ".next")
