@@ -11,7 +11,8 @@ import duckdb
 # Columns that record how a row was read (which run, the file's size then, a re-read of a
 # grown file): they differ between two histories of the same files.
 RUN_DEPENDENT_COLUMNS = frozenset({"ingested_at", "ingest_invocation_id", "file_size_bytes",
-                                   "reread_from_line", "replaced_event_id"})
+                                   "reread_from_line", "replaced_event_id", "replaced_user_id",
+                                   "replaced_event_date"})
 
 Rows = list[tuple[Any, ...]]
 
