@@ -190,14 +190,17 @@
     {#- For the cohort table: SQL selecting the ISO weeks (Mondays) to recompute, or none to
         rebuild it whole: the weeks of every version of the events touched since it last
         built; the weeks of every signup of a user with a touched signup (their cohort may have
-        moved away from one of them); and the weeks from its latest one to the as-of week,
-        where the as-of day moved. A touched week is recomputed for every cohort, and as a
-        cohort, whole (its members may have changed). -#}
+        moved away from one of them); and the weeks between its latest one and the as-of
+        week, either way (the as-of day moved on, or back: the as-of week then loses the
+        signups and activity after the new as-of day; the weeks after it are forgotten by the
+        pre-hook). A touched week is recomputed for every cohort, and as a cohort, whole
+        (its members may have changed). -#}
     {%- set since = last_success_at() -%}
     {%- if since is none -%}{{ return(none) }}{%- endif -%}
     {#- read now, before the pre-hook forgets rows: the model and its pre-hook agree on it -#}
     {%- set latest_week = run_query(
         "select max(activity_week)::varchar from " ~ this).columns[0].values()[0] -%}
+    {%- set built_week = sql_quote(latest_week) ~ '::date' if latest_week else 'bounds.as_of_week' -%}
     {%- set weeks -%}
         select cast(date_trunc('week', event_date) as date)
         from ({{ touched_since(since, 'event_date') }})
@@ -210,8 +213,8 @@
         )
         union
         select cast(unnest(generate_series(
-            coalesce({{ sql_quote(latest_week) if latest_week else 'null' }}::date, bounds.as_of_week),
-            bounds.as_of_week,
+            least({{ built_week }}, bounds.as_of_week),
+            greatest({{ built_week }}, bounds.as_of_week),
             interval 7 day
         )) as date)
         from {{ ref('util_calendar_bounds') }} as bounds
