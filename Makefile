@@ -21,6 +21,7 @@ $(BIN)/.installed: requirements.txt
 venv: $(BIN)/.installed  ## create the local virtualenv from requirements.txt
 
 build: venv  ## dbt build (seeds, models, tests) on the bundled data/
+	@$(BIN)/python scripts/check_lakehouse_free.py
 	$(DBT) build $(DBT_ARGS)
 	@echo
 	@echo "Done. The lakehouse is $${LAKEHOUSE_DB:-lakehouse.duckdb} (schemas bronze, silver, gold, reference)."

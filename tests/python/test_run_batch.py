@@ -184,3 +184,25 @@ def test_the_code_fingerprint_follows_the_project_files_only(tmp_path: Path) -> 
     assert code_fingerprint(tmp_path, ["--vars", "{a: 1}"]) != before
     model.write_text("select 2")
     assert code_fingerprint(tmp_path, []) != before
+
+
+def test_a_held_lakehouse_is_waited_for_then_named_in_one_line(lakehouse: Lakehouse) -> None:
+    holder = duckdb.connect(str(lakehouse.db_path))  # this test's process holds the file
+    try:
+        waited = subprocess.run([sys.executable, str(SCRIPT), "--wait", "1"], env=lakehouse.env(),
+                                capture_output=True, text=True, check=False)
+        checked = subprocess.run([sys.executable, str(PROJECT_DIR / "scripts" / "check_lakehouse_free.py")],
+                                 env=lakehouse.env(), capture_output=True, text=True, check=False)
+    finally:
+        holder.close()
+    assert waited.returncode == 1
+    assert "lakehouse.duckdb is held by PID" in waited.stdout
+    assert "the lakehouse is still held by PID" in waited.stderr
+    assert "nothing built, the next run tries again" in waited.stderr
+    assert checked.returncode == 1
+    assert checked.stderr.count("\n") == 1  # one line, no traceback
+    assert f"{lakehouse.db_path} is held by PID" in checked.stderr
+    # free again: the check passes
+    free = subprocess.run([sys.executable, str(PROJECT_DIR / "scripts" / "check_lakehouse_free.py")],
+                          env=lakehouse.env(), capture_output=True, text=True, check=False)
+    assert free.returncode == 0
