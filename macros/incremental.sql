@@ -131,19 +131,20 @@
     {#- For an incremental table with one row per user: SQL selecting the users to recompute
         (every user a version of a touched event had), or none to rebuild it whole: no build
         to start from, or a subscriptions snapshot rebuilt since (subscriptions make users and
-        conversions); with `as_of_column`, also an as-of day moved back (what each user counts
-        "by the as-of day" then shrinks for anyone). -#}
+        conversions); with `as_of_column`, also an as-of day that moved (what each user counts
+        "by the as-of day" then changes for anyone whose dates lie between the two days, and
+        every row's as-of column changes): the first run of each new day pays for it. -#}
     {%- set since = last_success_at() -%}
     {%- if since is none
         or rebuilt_since(ref('int_subscriptions_deduplicated'), 'deduplicated_at', since) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- if as_of_column is not none -%}
-        {%- set moved_back = run_query(
+        {%- set moved = run_query(
             "select count(*) from " ~ ref('util_calendar_bounds') ~ " as bounds where exists"
             ~ " (select 1 from " ~ this ~ " as built where built." ~ as_of_column
-            ~ " > bounds.as_of_date)").columns[0].values()[0] -%}
-        {%- if moved_back > 0 -%}{{ return(none) }}{%- endif -%}
+            ~ " <> bounds.as_of_date)").columns[0].values()[0] -%}
+        {%- if moved > 0 -%}{{ return(none) }}{%- endif -%}
     {%- endif -%}
     {{ return(touched_since(since, 'user_id')) }}
 {% endmacro %}
@@ -223,7 +224,7 @@
 {% endmacro %}
 
 
-{% macro months_from(close_date_column) %}
+{% macro months_from(close_date_column, month_column='month_start') %}
     {#- For an incremental table with rows per month close: the first month to recompute, as an
         SQL date literal (that month and every later one are recomputed): the first month whose
         close moved (the as-of day moved in the running month, or a month closed and another
@@ -239,8 +240,9 @@
         "select coalesce(min(coalesce(closes.month_start, built.month_start)), '9999-12-31')::varchar"
         ~ " from (select month_start, date_day as close_date from " ~ ref('util_calendar_days')
         ~ " where is_month_close) as closes"
-        ~ " full outer join (select distinct month_start, " ~ close_date_column ~ " as close_date"
-        ~ " from " ~ this ~ ") as built on closes.month_start = built.month_start"
+        ~ " full outer join (select distinct " ~ month_column ~ " as month_start, "
+        ~ close_date_column ~ " as close_date from " ~ this ~ ") as built"
+        ~ " on closes.month_start = built.month_start"
         ~ " where closes.close_date is distinct from built.close_date"
     ).columns[0].values()[0] -%}
     {{ return("'" ~ first_changed ~ "'::date") }}
