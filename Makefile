@@ -56,7 +56,7 @@ docs: venv  ## generate and serve the dbt docs (lineage) on http://localhost:808
 	$(DBT) docs generate $(DBT_ARGS)
 	$(DBT) docs serve $(DBT_ARGS) --port 8080
 
-benchmark: venv  ## measure 10k, 1M and 10M events end to end (see BENCHMARKS.md)
+benchmark: venv  ## time full builds, hourly and +1% batches at 10k, 1M and 10M events (BENCHMARKS.md)
 	$(BIN)/python scripts/benchmark.py
 
 clean:  ## remove generated state (keeps the venv)
