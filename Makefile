@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 DBT := $(BIN)/dbt --no-use-colors
 DBT_ARGS := --project-dir . --profiles-dir .
 DEFAULT_DATA_ARGS := --events 14337 --seed 42 --out data
+# pytest workers for make test (one per core of the 2-core CI machine; 0 = no workers, in-process)
+TEST_WORKERS ?= 2
 
 .PHONY: help venv build update test test-python lint generate docs benchmark clean report shell
 
@@ -35,7 +37,7 @@ update: venv  ## the scheduled run: dbt build (no unit tests) only if a raw file
 test: venv lint test-python  ## the whole test suite: lint, then pytest (which drives dbt)
 
 test-python: venv
-	$(BIN)/python -m pytest tests/python
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup tests/python
 
 lint: venv  ## sqlfluff on the SQL (models, tests, analyses), ruff and mypy --strict on the Python
 	$(BIN)/sqlfluff lint models tests analyses

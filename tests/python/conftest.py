@@ -10,6 +10,20 @@ import pytest
 from harness.lakehouse import PROJECT_DIR, Lakehouse
 from harness.trust_states import BatchedStates, TrustData, TrustEnv
 
+# Session fixtures worth building once: under pytest-xdist (make test runs two workers with
+# --dist loadgroup), every test that uses one of them runs on the same worker.
+SHARED_BUILDS = {"bundled": "bundled", "trust_data": "trust", "batched_states": "trust"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group the tests for pytest-xdist: by the expensive session fixture they share, else by
+    module (a module's own fixtures are then built once too)."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        shared = [group for name, group in SHARED_BUILDS.items() if name in fixtures]
+        group = shared[0] if shared else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
 
 @pytest.fixture
 def lakehouse(tmp_path: Path) -> Lakehouse:
