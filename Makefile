@@ -7,7 +7,8 @@ DBT := $(BIN)/dbt --no-use-colors
 DBT_ARGS := --project-dir . --profiles-dir .
 DEFAULT_DATA_ARGS := --events 14337 --seed 42 --out data
 
-.PHONY: help venv build update test test-python lint generate docs benchmark clean report shell
+.PHONY: help venv build update test test-python lint generate docs benchmark clean report shell \
+	lake-start build-lake lake-stop
 
 help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -57,6 +58,15 @@ docs: venv  ## generate and serve the dbt docs (lineage) on http://localhost:808
 
 benchmark: venv  ## measure 10k, 1M and 10M events end to end (see BENCHMARKS.md)
 	$(BIN)/python scripts/benchmark.py
+
+lake-start: venv  ## the lake target: extensions, a local PostgreSQL catalog (unless LAKE_PG_HOST), the lake
+	$(BIN)/python scripts/lake.py start
+
+build-lake: lake-start  ## dbt build into the DuckLake (Parquet in lake/, catalog in PostgreSQL), one at a time
+	$(BIN)/python scripts/lake.py build --no-use-colors
+
+lake-stop:  ## stop the lake target's local PostgreSQL (the lake stays in .lake/pg and lake/)
+	@if [ -x $(BIN)/python ]; then $(BIN)/python scripts/lake.py stop; fi
 
 clean:  ## remove generated state (keeps the venv)
 	rm -rf target logs dbt_packages lakehouse.duckdb lakehouse.duckdb.wal

@@ -2,13 +2,15 @@
 """Benchmark the lakehouse end to end at several sizes (see BENCHMARKS.md).
 
 Usage: benchmark.py [--sizes N ...] [--fixed-cost-size N] [--batches K] [--seed S] [--bench-dir DIR] [--out FILE]
-                    [--memory-limit 3GB] [--project-dir DIR] [--reuse-data]
+                    [--memory-limit 3GB] [--project-dir DIR] [--reuse-data] [--target local|lake]
 
 For each size N it generates N + N/100 event lines in K batch files with the generator, then
 moves the last N/100 lines out into a held-back file (events_<K+1>.ndjson, the next batch in
 arrival order): the full builds read exactly N lines, and the incremental step delivers 1% new
 lines as a new file, with the generator's realistic mix (late duplicates, traps) since they
-are the tail of the same stream. Then, against a fresh DuckDB file under DIR/<N>/:
+are the tail of the same stream. Then, against a fresh DuckDB file under DIR/<N>/ (with
+--target lake: a fresh DuckLake, catalog database bench_<N> on the lake target's PostgreSQL,
+data files under DIR/<N>/lake/):
 
   floor       one bare DuckDB query over the same N lines: read_ndjson, parse, normalize
               timestamps to UTC, aggregate per day (best of 3 runs; the reference every figure
@@ -48,6 +50,8 @@ from importlib import metadata
 from pathlib import Path
 
 import psutil
+
+import lake
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -231,8 +235,10 @@ def bench_size(size: int, args: argparse.Namespace) -> tuple[list[Step], float]:
         "DBT_TARGET_PATH": str(work / "target"),
         "DBT_LOG_PATH": str(work / "logs"),
     }
+    if args.target == "lake":
+        env.update(fresh_lake(args.project_dir, f"bench_{size}", work / "lake"))
     dbt = [str(BIN / "dbt"), "--no-use-colors"]
-    raw_vars = ["--vars", json.dumps({"raw_root": str(raw)})]
+    raw_vars = ["--vars", json.dumps({"raw_root": str(raw)}), *target_args(args.target)]
     where = ["--project-dir", str(args.project_dir), "--profiles-dir", str(args.project_dir), *raw_vars]
     no_tests = ["--exclude", "resource_type:test", "resource_type:unit_test"]
     # the scheduled run: a build without unit tests of what changed, skipped when nothing did
@@ -276,6 +282,19 @@ def bench_size(size: int, args: argparse.Namespace) -> tuple[list[Step], float]:
     return steps, gen_s
 
 
+def target_args(target: str) -> list[str]:
+    return ["--target", target] if target != "local" else []
+
+
+def fresh_lake(project_dir: Path, db: str, data_path: Path) -> dict[str, str]:
+    """An empty DuckLake (catalog database `db`, files under data_path) on the lake target's
+    server, replacing one of an earlier run; the environment that points the profile at it."""
+    settings = lake.LakeSettings.from_env(project_dir).with_db(db, data_path)
+    lake.drop_lake(settings)
+    lake.create_lake(settings)
+    return {"LAKE_PG_DB": settings.db, "LAKE_EXTENSION_DIR": str(settings.extension_dir)}
+
+
 def human(n: int) -> str:
     return f"{n // 1_000_000}M" if n % 1_000_000 == 0 else f"{n // 1000}k" if n % 1000 == 0 else str(n)
 
@@ -301,7 +320,7 @@ def report(results: dict[int, tuple[list[Step], float]], args: argparse.Namespac
         f"- machine: {platform.machine()}, {psutil.cpu_count()} cores, {mem:.0f} GB RAM; "
         f"load average at the end {os.getloadavg()[0]:.1f} (other work shares the CPU: figures are noisy)",
         f"- versions: {versions()}",
-        f"- DuckDB memory_limit {args.memory_limit}, dbt threads from profiles.yml",
+        f"- target {args.target}; DuckDB memory_limit {args.memory_limit}, dbt threads from profiles.yml",
         f"- command: `{argv}`",
         f"- project: {args.project_dir} ({git_state(args.project_dir)})",
         "",
@@ -362,7 +381,8 @@ def report(results: dict[int, tuple[list[Step], float]], args: argparse.Namespac
         peak = max(s.peak_rss_bytes for s in steps)
         check(f"peak memory under 4 GB ({peak / GB:.2f} GB)", peak < 4 * GB, *by)
     lines += ["", "## Targets", "", *checks, "",
-              "## Slowest nodes per step (dbt run_results.json, seconds; 2 threads overlap)", ""]
+              "## Slowest nodes per step (dbt run_results.json, seconds; "
+              f"{'one thread' if args.target == 'lake' else 'two threads overlap'})", ""]
     for size, (steps, _) in results.items():
         for s in steps:
             if s.top_models:
@@ -387,13 +407,20 @@ def main() -> None:
                         help="dbt project to benchmark (default: this repository)")
     parser.add_argument("--reuse-data", action="store_true",
                         help="keep generated data from an earlier run with the same arguments")
+    parser.add_argument("--target", choices=["local", "lake"], default="local",
+                        help="local: a DuckDB file (default); lake: a DuckLake (starts its catalog server)")
     args = parser.parse_args()
     if min(args.sizes) < 100 or 0 < args.fixed_cost_size < 100:
         parser.error("each size needs at least 100 events, so that the +1% batch has a line")
     args.project_dir = args.project_dir.resolve()
     out: Path = args.out or args.bench_dir / "results.md"
     sizes = sorted({args.fixed_cost_size, *args.sizes} - {0})
-    results = {size: bench_size(size, args) for size in sizes}
+    started = args.target == "lake" and lake.start_server(lake.LakeSettings.from_env(args.project_dir))
+    try:
+        results = {size: bench_size(size, args) for size in sizes}
+    finally:
+        if started:
+            lake.stop_local_server(args.project_dir)
     text = report(results, args, "python scripts/benchmark.py " + " ".join(sys.argv[1:]))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
