@@ -58,3 +58,187 @@
         )
     {%- endif -%}
 {% endmacro %}
+
+
+{% macro last_success_at() %}
+    {#- When the calling model last built successfully, from the run audit (an SQL timestamp
+        literal), or none: not incremental, or no success recorded. An incremental gold model
+        recomputes what changed since then, or everything when there is nothing to build on.
+        (A run killed after the model succeeded records nothing: the next run recomputes the
+        same keys again, which changes nothing.) -#}
+    {%- if not execute or not is_incremental() -%}{{ return(none) }}{%- endif -%}
+    {%- set audit = adapter.get_relation(
+        database=target.database, schema='audit', identifier='dbt_run_results') -%}
+    {%- if audit is none -%}{{ return(none) }}{%- endif -%}
+    {%- set found = run_query(
+        "select max(run_started_at)::varchar from " ~ audit
+        ~ " where node_id = " ~ sql_quote(model.unique_id) ~ " and status = 'success'"
+    ).columns[0].values()[0] -%}
+    {{ return(none if found is none else "'" ~ found ~ "'::timestamptz") }}
+{% endmacro %}
+
+
+{% macro touched_since(since, column) -%}
+    {#- SQL selecting the distinct values of `column` (event_id, user_id or event_date) that the
+        runs recorded in int_events_touched after `since` touched. -#}
+    select distinct {{ column }}
+    from {{ ref('int_events_touched') }}
+    where recorded_at > {{ since }} and {{ column }} is not null
+{%- endmacro %}
+
+
+{% macro rebuilt_since(relation, stamp_column, since) %}
+    {#- Whether `relation` (a table stamped with the run that built it, `stamp_column`) was
+        rebuilt after `since`: its inputs (a subscriptions snapshot, say) may then have
+        changed anything, and the caller recomputes everything. -#}
+    {%- if since is none -%}{{ return(true) }}{%- endif -%}
+    {%- set newer = run_query(
+        "select count(*) from " ~ relation ~ " where " ~ stamp_column ~ " > " ~ since
+    ).columns[0].values()[0] -%}
+    {{ return(newer > 0) }}
+{% endmacro %}
+
+
+{% macro forget_rows(predicate) %}
+    {#- Pre-hook of an incremental gold model: deletes the rows it is about to recompute, those
+        the predicate selects (built with `among`, which selects every row when the model is
+        rebuilt whole). -#}
+    {%- if not is_incremental() -%}{{ return('') }}{%- endif -%}
+    delete from {{ this }} where {{ predicate }}
+{% endmacro %}
+
+
+{% macro touched_days(date_column='date') %}
+    {#- For an incremental table with one row per calendar day: SQL selecting the days to
+        recompute (the days of every version of the events touched since the model last built;
+        days the calendar gained; days it lost, to delete), or none to rebuild it whole. -#}
+    {%- set since = last_success_at() -%}
+    {%- if since is none -%}{{ return(none) }}{%- endif -%}
+    {%- set days -%}
+        {{ touched_since(since, 'event_date') }}
+        union
+        select date_day from {{ ref('util_calendar_days') }}
+        where date_day not in (select {{ date_column }} from {{ this }})
+        union
+        select {{ date_column }} from {{ this }}
+        where {{ date_column }} not in (select date_day from {{ ref('util_calendar_days') }})
+    {%- endset -%}
+    {{ return(days) }}
+{% endmacro %}
+
+
+{% macro touched_users(as_of_column=none) %}
+    {#- For an incremental table with one row per user: SQL selecting the users to recompute
+        (every user a version of a touched event had), or none to rebuild it whole: no build
+        to start from, or a subscriptions snapshot rebuilt since (subscriptions make users and
+        conversions); with `as_of_column`, also an as-of day moved back (what each user counts
+        "by the as-of day" then shrinks for anyone). -#}
+    {%- set since = last_success_at() -%}
+    {%- if since is none
+        or rebuilt_since(ref('int_subscriptions_deduplicated'), 'deduplicated_at', since) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if as_of_column is not none -%}
+        {%- set moved_back = run_query(
+            "select count(*) from " ~ ref('util_calendar_bounds') ~ " as bounds where exists"
+            ~ " (select 1 from " ~ this ~ " as built where built." ~ as_of_column
+            ~ " > bounds.as_of_date)").columns[0].values()[0] -%}
+        {%- if moved_back > 0 -%}{{ return(none) }}{%- endif -%}
+    {%- endif -%}
+    {{ return(touched_since(since, 'user_id')) }}
+{% endmacro %}
+
+
+{% macro recomputed_since(upstream, key_column) %}
+    {#- For an incremental table that follows an upstream one row for row: SQL selecting the
+        keys to recompute (the upstream rows recomputed since this model last built, by their
+        `computed_at` stamp, and the keys gone from upstream, to delete), or none to rebuild
+        it whole. -#}
+    {%- set since = last_success_at() -%}
+    {%- if since is none -%}{{ return(none) }}{%- endif -%}
+    {%- set keys -%}
+        select {{ key_column }} from {{ upstream }} where computed_at > {{ since }}
+        union
+        select {{ key_column }} from {{ this }}
+        where {{ key_column }} not in (select {{ key_column }} from {{ upstream }})
+    {%- endset -%}
+    {{ return(keys) }}
+{% endmacro %}
+
+
+{% macro touched_event_ids() %}
+    {#- For an incremental table with one row per event: SQL selecting the events to recompute
+        (every event touched since the model last built), or none to rebuild it whole. -#}
+    {%- set since = last_success_at() -%}
+    {%- if since is none -%}{{ return(none) }}{%- endif -%}
+    {{ return(touched_since(since, 'event_id')) }}
+{% endmacro %}
+
+
+{% macro among(column, keys_sql) -%}
+    {#- A filter keeping the rows whose `column` is among the keys to recompute (`keys_sql`),
+        or every row when the model is rebuilt whole (none). -#}
+    {%- if keys_sql is none -%}
+        true
+    {%- else -%}
+        {{ column }} in ({{ keys_sql }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro touched_weeks() %}
+    {#- For the cohort table: SQL selecting the ISO weeks (Mondays) to recompute, or none to
+        rebuild it whole: the weeks of every version of the events touched since it last
+        built; the weeks of every signup of a user with a touched signup (their cohort may have
+        moved away from one of them); and the weeks from its latest one to the as-of week,
+        where the as-of day moved. A touched week is recomputed for every cohort, and as a
+        cohort, whole (its members may have changed). -#}
+    {%- set since = last_success_at() -%}
+    {%- if since is none -%}{{ return(none) }}{%- endif -%}
+    {#- read now, before the pre-hook forgets rows: the model and its pre-hook agree on it -#}
+    {%- set latest_week = run_query(
+        "select max(activity_week)::varchar from " ~ this).columns[0].values()[0] -%}
+    {%- set weeks -%}
+        select cast(date_trunc('week', event_date) as date)
+        from ({{ touched_since(since, 'event_date') }})
+        union
+        select cast(date_trunc('week', signups.event_date) as date)
+        from {{ ref('int_events_deduplicated') }} as signups
+        where signups.event_type = 'signup' and signups.user_id in (
+            select user_id from {{ ref('int_events_touched') }}
+            where recorded_at > {{ since }} and coalesce(event_type, 'signup') = 'signup'
+        )
+        union
+        select cast(unnest(generate_series(
+            coalesce({{ sql_quote(latest_week) if latest_week else 'null' }}::date, bounds.as_of_week),
+            bounds.as_of_week,
+            interval 7 day
+        )) as date)
+        from {{ ref('util_calendar_bounds') }} as bounds
+    {%- endset -%}
+    {{ return(weeks) }}
+{% endmacro %}
+
+
+{% macro months_from(close_date_column) %}
+    {#- For an incremental table with rows per month close: the first month to recompute, as an
+        SQL date literal (that month and every later one are recomputed): the first month whose
+        close moved (the as-of day moved in the running month, or a month closed and another
+        began), appeared or went; '-infinity' to rebuild it whole (no build to start from, or a
+        subscriptions snapshot rebuilt since). Read before the pre-hook forgets rows, so the
+        model and its pre-hook agree. -#}
+    {%- set since = last_success_at() -%}
+    {%- if since is none
+        or rebuilt_since(ref('int_subscriptions_deduplicated'), 'deduplicated_at', since) -%}
+        {{ return("'-infinity'::date") }}
+    {%- endif -%}
+    {%- set first_changed = run_query(
+        "select coalesce(min(coalesce(closes.month_start, built.month_start)), '9999-12-31')::varchar"
+        ~ " from (select month_start, date_day as close_date from " ~ ref('util_calendar_days')
+        ~ " where is_month_close) as closes"
+        ~ " full outer join (select distinct month_start, " ~ close_date_column ~ " as close_date"
+        ~ " from " ~ this ~ ") as built on closes.month_start = built.month_start"
+        ~ " where closes.close_date is distinct from built.close_date"
+    ).columns[0].values()[0] -%}
+    {{ return("'" ~ first_changed ~ "'::date") }}
+{% endmacro %}

@@ -1,6 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ forget_rows('month >= ' ~ months_from('month_close_date')) }}",
+    )
+}}
+
+-- depends_on: {{ ref('int_subscriptions_deduplicated') }}
 -- MRR at each month close and the customer movements between consecutive closes, which add
 -- up to the change (doc block `mrr_movements`, models/marts/_marts__docs.md). Churned and
--- contraction amounts are positive.
+-- contraction amounts are positive. Incremental: a run recomputes the months from the first
+-- whose close moved (macro months_from), after the pre-hook forgot them.
+{%- set first_month = months_from('month_close_date') %}
 
 with
 
@@ -10,6 +22,7 @@ calendar as (
 
 customer_months as (
     select * from {{ ref('int_user_mrr_months_classified') }}
+    where month_start >= {{ first_month }}
 ),
 
 months as (
@@ -17,7 +30,7 @@ months as (
         month_start,
         date_day as month_close_date
     from calendar
-    where is_month_close
+    where is_month_close and month_start >= {{ first_month }}
 ),
 
 movements_by_month as (

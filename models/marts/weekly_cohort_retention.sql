@@ -1,7 +1,22 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ forget_rows(
+            among('cohort_week', touched_weeks()) ~ ' or ' ~ among('activity_week', touched_weeks())
+            ~ ' or activity_week > (select as_of_week from ' ~ ref('util_calendar_bounds') ~ ')'
+        ) }}",
+    )
+}}
+
+-- depends_on: {{ ref('int_events_touched') }}
 -- Weekly retention of signup cohorts: for each cohort week and each week since, how many of its
 -- users had at least one valid event, up to the as-of week (doc block `cohort_retention`,
 -- models/marts/_marts__docs.md). Users without a signup have no cohort; metric_exceptions
--- counts them.
+-- counts them. Incremental: a run recomputes, for every cohort, the weeks it touched, and the
+-- touched weeks' cohorts whole (macro touched_weeks), after the pre-hook forgot those cells.
+{%- set weeks = touched_weeks() %}
 
 with
 
@@ -32,16 +47,18 @@ cohort_members as (
 cohorts as (
     select
         cohort_week,
-        count(*) as cohort_size
+        count(*) as cohort_size,
+        {{ among('cohort_week', weeks) }} as is_recomputed_whole
     from cohort_members
     group by cohort_week
 ),
 
 -- every week from the cohort's own to the as-of week, so quiet weeks show zero
-cohort_weeks as (
+all_cohort_weeks as (
     select
         cohorts.cohort_week,
         cohorts.cohort_size,
+        cohorts.is_recomputed_whole,
         cast(
             unnest(range(0, (calendar_bounds.as_of_week - cohorts.cohort_week) // 7 + 1))
             as integer
@@ -50,14 +67,47 @@ cohort_weeks as (
     cross join calendar_bounds
 ),
 
+-- in an incremental run, only the cells of touched weeks and of cohorts recomputed whole
+cohort_weeks as (
+    select *
+    from all_cohort_weeks
+    where
+        is_recomputed_whole
+        or {{ among('cast(cohort_week + 7 * weeks_since_signup as date)', weeks) }}
+),
+
+whole_cohort_members as (
+    select cohort_members.user_id
+    from cohort_members
+    inner join cohorts
+        on cohort_members.cohort_week = cohorts.cohort_week
+    where cohorts.is_recomputed_whole
+),
+
+-- the events that can change a computed cell: those of the weeks computed for every cohort,
+-- and every event of a member of a cohort recomputed whole
+relevant_events as (
+    select
+        events.user_id,
+        events.event_date
+    from events
+    where {{ among("cast(date_trunc('week', events.event_date) as date)", weeks) }}
+    union all
+    select
+        events.user_id,
+        events.event_date
+    from events
+    where events.user_id in (select whole_cohort_members.user_id from whole_cohort_members)
+),
+
 -- distinct first, so the join to cohorts sees one row per user and week, not per event
 user_active_weeks as (
     select distinct
-        events.user_id,
-        cast(date_trunc('week', events.event_date) as date) as week_start
-    from events
+        relevant_events.user_id,
+        cast(date_trunc('week', relevant_events.event_date) as date) as week_start
+    from relevant_events
     cross join calendar_bounds
-    where events.event_date <= calendar_bounds.as_of_date
+    where relevant_events.event_date <= calendar_bounds.as_of_date
 ),
 
 member_active_weeks as (

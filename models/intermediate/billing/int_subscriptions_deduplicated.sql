@@ -38,7 +38,9 @@ final as (
         created_at,
         record_count,
         source_file,
-        record_index
+        record_index,
+        -- when this snapshot was built: the incremental per-user models rebuild whole after it
+        '{{ run_started_at }}'::timestamptz as deduplicated_at
     from ranked
 )
 

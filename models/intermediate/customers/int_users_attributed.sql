@@ -1,14 +1,28 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ forget_rows(among('user_id', touched_users())) }}",
+    )
+}}
+
+-- depends_on: {{ ref('int_events_touched') }}
 -- Every known user (anyone with a valid event or a subscription), with their first valid
--- signup, cohort week and acquisition channel (doc block `user_attribution`).
+-- signup, cohort week and acquisition channel (doc block `user_attribution`). Incremental: a
+-- run recomputes the users it touched (macro touched_users), after the pre-hook forgot them.
+{%- set users = touched_users() %}
 
 with
 
 events as (
     select * from {{ ref('int_events_deduplicated') }}
+    where {{ among('user_id', users) }}
 ),
 
 subscriptions as (
     select * from {{ ref('int_subscriptions_deduplicated') }}
+    where {{ among('user_id', users) }}
 ),
 
 channel_aliases as (
@@ -71,7 +85,9 @@ final as (
         cast(date_trunc('week', signups_with_channel.signup_date) as date) as cohort_week,
         signups_with_channel.acquisition_channel as acquisition_channel_raw,
         -- no signup, or a channel the seed does not know: the channel is unknown
-        coalesce(signups_with_channel.channel, 'Unknown') as channel
+        coalesce(signups_with_channel.channel, 'Unknown') as channel,
+        -- the run that computed the row: the models that follow recompute what changed
+        '{{ run_started_at }}'::timestamptz as computed_at
     from known_users
     left join signups_with_channel
         on known_users.user_id = signups_with_channel.user_id

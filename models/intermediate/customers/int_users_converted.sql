@@ -1,19 +1,34 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ forget_rows(among('user_id', touched_users())) }}",
+    )
+}}
+
+-- depends_on: {{ ref('int_events_touched') }}
 -- One row per signed-up user who converted: their first valid purchase, trial conversion or
 -- subscription start (doc block `paid_conversion`). Users without a signup were acquired before
--- the data begins and are not conversions.
+-- the data begins and are not conversions. Incremental: a run recomputes the users it touched
+-- (macro touched_users), after the pre-hook forgot them.
+{%- set users = touched_users() %}
 
 with
 
 events as (
     select * from {{ ref('int_events_deduplicated') }}
+    where {{ among('user_id', users) }}
 ),
 
 subscriptions as (
     select * from {{ ref('int_subscriptions_deduplicated') }}
+    where {{ among('user_id', users) }}
 ),
 
-users as (
+attributed_users as (
     select * from {{ ref('int_users_attributed') }}
+    where {{ among('user_id', users) }}
 ),
 
 conversion_candidates as (
@@ -46,17 +61,17 @@ first_conversions as (
 
 final as (
     select
-        users.user_id,
-        users.channel,
-        users.signup_date,
+        attributed_users.user_id,
+        attributed_users.channel,
+        attributed_users.signup_date,
         first_conversions.conversion_type,
         first_conversions.conversion_source_id,
         first_conversions.converted_at,
         cast(first_conversions.converted_at as date) as conversion_date
     from first_conversions
-    inner join users
-        on first_conversions.user_id = users.user_id
-    where users.has_signup
+    inner join attributed_users
+        on first_conversions.user_id = attributed_users.user_id
+    where attributed_users.has_signup
 )
 
 select * from final

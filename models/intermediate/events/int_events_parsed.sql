@@ -30,7 +30,9 @@ earlier_verdicts as (
         select
             earlier.source_file,
             earlier.line_number,
-            earlier.event_id
+            earlier.event_id,
+            earlier.user_id,
+            earlier.event_date
         from {{ this }} as earlier
         inner join event_lines
             on
@@ -42,7 +44,9 @@ earlier_verdicts as (
         select
             null::varchar as source_file,
             null::bigint as line_number,
-            null::varchar as event_id
+            null::varchar as event_id,
+            null::varchar as user_id,
+            null::date as event_date
         where false
     {%- endif %}
 ),
@@ -186,7 +190,9 @@ with_extras as (
     select
         judged.*,
         unknown_fields.extra_fields,
-        earlier_verdicts.event_id as replaced_event_id
+        earlier_verdicts.event_id as replaced_event_id,
+        earlier_verdicts.user_id as replaced_user_id,
+        earlier_verdicts.event_date as replaced_event_date
     from judged
     left join unknown_fields
         on
@@ -212,6 +218,8 @@ final as (
         case when quarantine_reason is not null then raw_line end as raw_line,
         -- the event the line was when it was read before (read again from a grown file)
         replaced_event_id,
+        replaced_user_id,
+        replaced_event_date,
 
         -- attributes
         event_type,

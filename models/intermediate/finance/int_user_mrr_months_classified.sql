@@ -1,7 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ forget_rows('month_start >= ' ~ months_from('close_date')) }}",
+    )
+}}
+
+-- depends_on: {{ ref('int_subscriptions_deduplicated') }}
 -- Each customer's MRR at each month close and the movement that explains its change since the
 -- previous close (doc block `mrr_movements`, models/marts/_marts__docs.md). One row per
 -- customer (user_id) and month where the customer has a plan at the close or had one at the
--- previous close, so churn has a row to live on.
+-- previous close, so churn has a row to live on. Incremental: a run recomputes the months from
+-- the first whose close moved (the as-of day moved in the running month, a month closed), the
+-- whole table after a subscriptions snapshot (macro months_from), after the pre-hook forgot
+-- them.
+{%- set first_month = months_from('close_date') %}
 
 with
 
@@ -18,11 +32,14 @@ plan_periods as (
 ),
 
 month_closes as (
+    -- the months recomputed, and the one before them (their previous close)
     select
         month_start,
         date_day as close_date
     from calendar
-    where is_month_close
+    where
+        is_month_close
+        and month_start + interval 1 month >= {{ first_month }}
 ),
 
 -- periods never overlap per customer, so at most one plan per customer and close
@@ -61,14 +78,47 @@ customer_months as (
             and closing_plans.month_start = previous_closes.month_start
 ),
 
+recomputed_months as (
+    -- the month before the recomputed ones was read only for its close
+    select
+        customer_months.*,
+        month_closes.close_date
+    from customer_months
+    inner join month_closes
+        on customer_months.month_start = month_closes.month_start
+    where customer_months.month_start >= {{ first_month }}
+),
+
+paid_before as (
+    -- each customer's first paid close among the months kept from the last build
+    {%- if is_incremental() %}
+        select
+            user_id,
+            min(month_start) as first_paid_month
+        from {{ this }}
+        where mrr_usd > 0 and month_start < {{ first_month }}
+        group by user_id
+    {%- else %}
+        select
+            cast(null as varchar) as user_id,
+            cast(null as date) as first_paid_month
+        where false
+    {%- endif %}
+),
+
 -- a customer paying again after a close at zero is a reactivation, unless they never paid at
 -- an earlier close, which makes them new
 with_first_paid_month as (
     select
-        *,
-        min(case when mrr_usd > 0 then month_start end) over (partition by user_id)
-            as first_paid_month
-    from customer_months
+        recomputed_months.*,
+        least(
+            paid_before.first_paid_month,
+            min(case when recomputed_months.mrr_usd > 0 then recomputed_months.month_start end)
+                over (partition by recomputed_months.user_id)
+        ) as first_paid_month
+    from recomputed_months
+    left join paid_before
+        on recomputed_months.user_id = paid_before.user_id
 ),
 
 final as (
@@ -87,7 +137,10 @@ final as (
             when mrr_usd < previous_mrr_usd then 'contraction'
             else 'unchanged'
         end as movement,
-        cast(mrr_usd - previous_mrr_usd as decimal(38, 10)) as mrr_change_usd
+        cast(mrr_usd - previous_mrr_usd as decimal(38, 10)) as mrr_change_usd,
+        -- the close the row was read at: a later run recomputes the month when it moves
+        close_date,
+        '{{ run_started_at }}'::timestamptz as computed_at
     from with_first_paid_month
 )
 

@@ -1,5 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ forget_rows(among('user_id', touched_users('as_of_date'))) }}",
+    )
+}}
+
+-- depends_on: {{ ref('int_events_touched') }}, {{ ref('int_subscriptions_deduplicated') }}
 -- Every known user up to the as-of day with their purchases and refunds in USD, unrounded:
--- the inputs of their lifetime value. Users who never paid are here with zeros.
+-- the inputs of their lifetime value. Users who never paid are here with zeros. Incremental:
+-- a run recomputes the users it touched (macro touched_users), after the pre-hook forgot them.
+{%- set users = touched_users('as_of_date') %}
 
 with
 
@@ -9,14 +21,17 @@ calendar_bounds as (
 
 users as (
     select * from {{ ref('int_users_attributed') }}
+    where {{ among('user_id', users) }}
 ),
 
 transactions as (
     select * from {{ ref('int_revenue_transactions_recognized') }}
+    where {{ among('user_id', users) }}
 ),
 
 conversions as (
     select * from {{ ref('int_users_converted') }}
+    where {{ among('user_id', users) }}
 ),
 
 -- only what daily_revenue_net shows by the as-of day, so the two always add up to the same
@@ -61,8 +76,12 @@ final as (
         users_as_of.has_signup and converters.user_id is not null as is_paid_converter,
         cast(coalesce(revenue_by_user.gross_revenue_usd, 0) as decimal(38, 10))
             as gross_revenue_usd,
-        cast(coalesce(revenue_by_user.refunds_usd, 0) as decimal(38, 10)) as refunds_usd
+        cast(coalesce(revenue_by_user.refunds_usd, 0) as decimal(38, 10)) as refunds_usd,
+        -- the as-of day the row was computed for, and the run: what follows recomputes changes
+        calendar_bounds.as_of_date,
+        '{{ run_started_at }}'::timestamptz as computed_at
     from users_as_of
+    cross join calendar_bounds
     left join revenue_by_user
         on users_as_of.user_id = revenue_by_user.user_id
     left join converters

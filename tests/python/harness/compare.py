@@ -8,10 +8,15 @@ from typing import Any
 
 import duckdb
 
+# Columns that say when a row was computed: each run that recomputes a row stamps it again.
+COMPUTED_AT_COLUMNS = frozenset({"computed_at", "deduplicated_at", "recorded_at"})
 # Columns that record how a row was read (which run, the file's size then, a re-read of a
 # grown file): they differ between two histories of the same files.
-RUN_DEPENDENT_COLUMNS = frozenset({"ingested_at", "ingest_invocation_id", "file_size_bytes",
-                                   "reread_from_line", "replaced_event_id"})
+RUN_DEPENDENT_COLUMNS = COMPUTED_AT_COLUMNS | {
+    "ingested_at", "ingest_invocation_id", "file_size_bytes", "reread_from_line",
+    "replaced_event_id", "replaced_user_id", "replaced_event_date"}
+# Relations that log the runs themselves (what each run touched): a history has its own.
+RUN_LOGS = frozenset({"silver.int_events_touched"})
 
 Rows = list[tuple[Any, ...]]
 
@@ -29,13 +34,15 @@ def relations(con: duckdb.DuckDBPyConnection, schemas: Sequence[str]) -> list[st
 
 def contents(con: duckdb.DuckDBPyConnection, schemas: Sequence[str],
              exclude: frozenset[str] = RUN_DEPENDENT_COLUMNS, at_version: int | None = None) -> dict[str, Rows]:
-    """All rows of every relation of the schemas, in a canonical order, without the
-    `exclude` columns. Floating-point values are rounded to 9 decimals: their last bits
-    depend on the order in which a parallel aggregate added them up. With `at_version`, the
-    relations (as listed now) of a DuckLake as of that snapshot: `at (version => n)`."""
+    """All rows of every relation of the schemas (but the run logs), in a canonical order,
+    without the `exclude` columns. Floating-point values are rounded to 9 decimals: their last
+    bits depend on the order in which a parallel aggregate added them up. With `at_version`,
+    the relations (as listed now) of a DuckLake as of that snapshot: `at (version => n)`."""
     at = f" at (version => {at_version})" if at_version is not None else ""
     result: dict[str, Rows] = {}
     for relation in relations(con, schemas):
+        if relation in RUN_LOGS:
+            continue
         schema, name = relation.split(".")
         columns = [
             f'round("{column}", 9)' if data_type in ("DOUBLE", "FLOAT") else f'"{column}"'

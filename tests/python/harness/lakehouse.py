@@ -113,11 +113,13 @@ class Lakehouse:
         return self.query(sql)[0][0]
 
 
-def generate(out: Path, events: int, seed: int, batches: int | None = None) -> Path:
-    """Run the project's generator into `out` and return it."""
+def generate(out: Path, events: int, seed: int, batches: int | None = None,
+             arrival: str = "stream") -> Path:
+    """Run the project's generator into `out` and return it (batch files cut from the stream,
+    or with arrival="time" as time windows with late tails)."""
     cmd = [sys.executable, str(GENERATOR), "--events", str(events), "--seed", str(seed),
            "--out", str(out), "--quiet"]
     if batches:
-        cmd += ["--batches", str(batches)]
+        cmd += ["--batches", str(batches), "--arrival", arrival]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     return out
