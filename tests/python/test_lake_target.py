@@ -197,14 +197,14 @@ def test_two_lake_builds_at_once_the_loser_fails_clearly_and_nothing_is_corrupte
     lh = with_new_files(state.after_first_batch.fork(lake_trust_env.root / "two_builds"), state.incremental)
 
     with lh.start_build() as first:
-        # the first build ingested the new files and, in gold.daily_active_users' open
-        # transaction, built the new table and moves the old one aside; it pauses there
-        assert first.read_until(statement_sent("daily_active_users", 'rename to "daily_active_users__dbt_backup"'))
+        # the first build ingested the new files and, in the open transaction of the table
+        # gold.cac_by_channel, built the new table and moves the old one aside; it pauses there
+        assert first.read_until(statement_sent("cac_by_channel", 'rename to "cac_by_channel__dbt_backup"'))
         lh.build()  # a second build runs whole meanwhile, and commits that model first
-        assert first.finish() == 1, "the first build should have lost on daily_active_users"
+        assert first.finish() == 1, "the first build should have lost on cac_by_channel"
     assert "Transaction conflict" in first.messages()
     assert lh.query("select status, message like '%Transaction conflict%' from audit.dbt_run_results"
-                    " where node_name = 'daily_active_users' and status <> 'success'") == [("error", True)]
+                    " where node_name = 'cac_by_channel' and status <> 'success'") == [("error", True)]
     # what both builds committed is one consistent state, and a rerun keeps it
     assert_same_contents(lh.contents(LAYERS), state.full_refresh.contents(LAYERS))
     assert_nothing_half_done(lh)
