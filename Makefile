@@ -22,6 +22,7 @@ $(BIN)/.installed: requirements.txt
 venv: $(BIN)/.installed  ## create the local virtualenv from requirements.txt
 
 build: venv  ## dbt build (seeds, models, tests) on the bundled data/
+	@$(BIN)/python scripts/check_lakehouse_free.py
 	$(DBT) build $(DBT_ARGS)
 	@echo
 	@echo "Done. The lakehouse is $${LAKEHOUSE_DB:-lakehouse.duckdb} (schemas bronze, silver, gold, reference)."
@@ -56,7 +57,7 @@ docs: venv  ## generate and serve the dbt docs (lineage) on http://localhost:808
 	$(DBT) docs generate $(DBT_ARGS)
 	$(DBT) docs serve $(DBT_ARGS) --port 8080
 
-benchmark: venv  ## measure 10k, 1M and 10M events end to end (see BENCHMARKS.md)
+benchmark: venv  ## time full builds, hourly and +1% batches at 10k, 1M and 10M events (BENCHMARKS.md)
 	$(BIN)/python scripts/benchmark.py
 
 lake-start: venv  ## the lake target: extensions, a local PostgreSQL catalog (unless LAKE_PG_HOST), the lake

@@ -131,19 +131,20 @@
     {#- For an incremental table with one row per user: SQL selecting the users to recompute
         (every user a version of a touched event had), or none to rebuild it whole: no build
         to start from, or a subscriptions snapshot rebuilt since (subscriptions make users and
-        conversions); with `as_of_column`, also an as-of day moved back (what each user counts
-        "by the as-of day" then shrinks for anyone). -#}
+        conversions); with `as_of_column`, also an as-of day that moved (what each user counts
+        "by the as-of day" then changes for anyone whose dates lie between the two days, and
+        every row's as-of column changes): the first run of each new day pays for it. -#}
     {%- set since = last_success_at() -%}
     {%- if since is none
         or rebuilt_since(ref('int_subscriptions_deduplicated'), 'deduplicated_at', since) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- if as_of_column is not none -%}
-        {%- set moved_back = run_query(
+        {%- set moved = run_query(
             "select count(*) from " ~ ref('util_calendar_bounds') ~ " as bounds where exists"
             ~ " (select 1 from " ~ this ~ " as built where built." ~ as_of_column
-            ~ " > bounds.as_of_date)").columns[0].values()[0] -%}
-        {%- if moved_back > 0 -%}{{ return(none) }}{%- endif -%}
+            ~ " <> bounds.as_of_date)").columns[0].values()[0] -%}
+        {%- if moved > 0 -%}{{ return(none) }}{%- endif -%}
     {%- endif -%}
     {{ return(touched_since(since, 'user_id')) }}
 {% endmacro %}
@@ -190,14 +191,17 @@
     {#- For the cohort table: SQL selecting the ISO weeks (Mondays) to recompute, or none to
         rebuild it whole: the weeks of every version of the events touched since it last
         built; the weeks of every signup of a user with a touched signup (their cohort may have
-        moved away from one of them); and the weeks from its latest one to the as-of week,
-        where the as-of day moved. A touched week is recomputed for every cohort, and as a
-        cohort, whole (its members may have changed). -#}
+        moved away from one of them); and the weeks between its latest one and the as-of
+        week, either way (the as-of day moved on, or back: the as-of week then loses the
+        signups and activity after the new as-of day; the weeks after it are forgotten by the
+        pre-hook). A touched week is recomputed for every cohort, and as a cohort, whole
+        (its members may have changed). -#}
     {%- set since = last_success_at() -%}
     {%- if since is none -%}{{ return(none) }}{%- endif -%}
     {#- read now, before the pre-hook forgets rows: the model and its pre-hook agree on it -#}
     {%- set latest_week = run_query(
         "select max(activity_week)::varchar from " ~ this).columns[0].values()[0] -%}
+    {%- set built_week = sql_quote(latest_week) ~ '::date' if latest_week else 'bounds.as_of_week' -%}
     {%- set weeks -%}
         select cast(date_trunc('week', event_date) as date)
         from ({{ touched_since(since, 'event_date') }})
@@ -210,8 +214,8 @@
         )
         union
         select cast(unnest(generate_series(
-            coalesce({{ sql_quote(latest_week) if latest_week else 'null' }}::date, bounds.as_of_week),
-            bounds.as_of_week,
+            least({{ built_week }}, bounds.as_of_week),
+            greatest({{ built_week }}, bounds.as_of_week),
             interval 7 day
         )) as date)
         from {{ ref('util_calendar_bounds') }} as bounds
@@ -220,7 +224,7 @@
 {% endmacro %}
 
 
-{% macro months_from(close_date_column) %}
+{% macro months_from(close_date_column, month_column='month_start') %}
     {#- For an incremental table with rows per month close: the first month to recompute, as an
         SQL date literal (that month and every later one are recomputed): the first month whose
         close moved (the as-of day moved in the running month, or a month closed and another
@@ -236,8 +240,9 @@
         "select coalesce(min(coalesce(closes.month_start, built.month_start)), '9999-12-31')::varchar"
         ~ " from (select month_start, date_day as close_date from " ~ ref('util_calendar_days')
         ~ " where is_month_close) as closes"
-        ~ " full outer join (select distinct month_start, " ~ close_date_column ~ " as close_date"
-        ~ " from " ~ this ~ ") as built on closes.month_start = built.month_start"
+        ~ " full outer join (select distinct " ~ month_column ~ " as month_start, "
+        ~ close_date_column ~ " as close_date from " ~ this ~ ") as built"
+        ~ " on closes.month_start = built.month_start"
         ~ " where closes.close_date is distinct from built.close_date"
     ).columns[0].values()[0] -%}
     {{ return("'" ~ first_changed ~ "'::date") }}

@@ -100,3 +100,30 @@
     {%- endif -%}
     {{ return('') }}
 {% endmacro %}
+
+
+{% macro check_lakehouse_location() %}
+    {#- on-run-start: the default lakehouse path (profiles.yml, without LAKEHOUSE_DB) is
+        relative, and DuckDB resolves it against the directory dbt was started from. Started
+        elsewhere, dbt would build a second lakehouse there; stop, saying where it opened. -#}
+    {%- if not execute or target.type != 'duckdb' or env_var('LAKEHOUSE_DB', '')
+          or target.path.startswith('/') or target.path == ':memory:' -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set opened = run_query(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).columns[0].values()[0] -%}
+    {%- set folder = opened.rsplit('/', 1)[0] -%}
+    {%- set beside_project = run_query(
+        "select count(*) from glob(" ~ sql_quote(folder ~ '/dbt_project.yml') ~ ")"
+    ).columns[0].values()[0] -%}
+    {%- if beside_project == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "The lakehouse path " ~ target.path ~ " resolved against the directory dbt was started from, "
+            ~ folder ~ ", which is not the project (" ~ invocation_args_dict.project_dir
+            ~ "): run dbt from the project directory, or set LAKEHOUSE_DB to the file you mean, e.g. "
+            ~ invocation_args_dict.project_dir ~ "/lakehouse.duckdb"
+            ~ " (DuckDB created an empty " ~ opened ~ ": delete it).") }}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}

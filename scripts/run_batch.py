@@ -88,5 +88,6 @@ def build_if_changed(project_dir: Path, dbt_args: list[str], force: bool) -> int
     say("built; inputs recorded")
     return 0
 
+
 if __name__ == "__main__":
     sys.exit(main())

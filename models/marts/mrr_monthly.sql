@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ forget_rows('month >= ' ~ months_from('month_close_date')) }}",
+        pre_hook="{{ forget_rows('month >= ' ~ months_from('month_close_date', 'month')) }}",
     )
 }}
 
@@ -12,7 +12,7 @@
 -- up to the change (doc block `mrr_movements`, models/marts/_marts__docs.md). Churned and
 -- contraction amounts are positive. Incremental: a run recomputes the months from the first
 -- whose close moved (macro months_from), after the pre-hook forgot them.
-{%- set first_month = months_from('month_close_date') %}
+{%- set first_month = months_from('month_close_date', 'month') %}
 
 with
 

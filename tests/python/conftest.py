@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.lake_catalog import REQUIRED_ENV, LakeServer, LakeUnavailable
-from harness.lakehouse import Lakehouse
+from harness.lakehouse import PROJECT_DIR, Lakehouse
 from harness.trust_states import BatchedStates, TrustData, TrustEnv
 
 
@@ -20,6 +20,15 @@ def lakehouse(tmp_path: Path) -> Lakehouse:
     raw = tmp_path / "raw"
     raw.mkdir()
     return Lakehouse(workdir=tmp_path, raw_root=raw)
+
+
+@pytest.fixture(scope="session")
+def bundled(tmp_path_factory: pytest.TempPathFactory) -> Lakehouse:
+    """One lakehouse built from the committed data/ (read in place), shared by the tests that
+    only read it (the metrics report, the README's commands and figures)."""
+    lakehouse = Lakehouse(workdir=tmp_path_factory.mktemp("bundled"), raw_root=PROJECT_DIR / "data")
+    lakehouse.build()
+    return lakehouse
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,14 @@ a model; raw files the sources do not read, or that vanished, are reported."""
 from __future__ import annotations
 
 import json
+import subprocess
 from typing import Any
 
+import duckdb
 import pytest
 
 from harness.handmade import event, write_side_files
-from harness.lakehouse import Lakehouse
+from harness.lakehouse import DBT, PROJECT_DIR, Lakehouse
 
 
 def ready(lh: Lakehouse) -> None:
@@ -81,3 +83,24 @@ def test_a_subscriptions_file_with_one_null_record_still_builds(lakehouse: Lakeh
     lakehouse.build()
     assert lakehouse.query("select record_index, quarantine_reason"
                            " from silver.int_subscriptions_judged") == [(1, "not_an_object")]
+
+
+def test_dbt_started_outside_the_project_does_not_build_a_second_lakehouse(
+    lakehouse: Lakehouse,
+) -> None:
+    ready(lakehouse)
+    elsewhere = lakehouse.workdir / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in lakehouse.env().items() if k != "LAKEHOUSE_DB"}  # the default path
+    proc = subprocess.run(
+        [str(DBT), "--no-use-colors", "build", "--project-dir", str(PROJECT_DIR), "--profiles-dir",
+         str(PROJECT_DIR), "--vars", json.dumps({"raw_root": str(lakehouse.raw_root)})],
+        cwd=elsewhere, env=env, capture_output=True, text=True, check=False,
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert (f"The lakehouse path lakehouse.duckdb resolved against the directory dbt was started"
+            f" from, {elsewhere}, which is not the project ({PROJECT_DIR})") in output
+    assert "Traceback" not in output
+    stray = duckdb.connect(str(elsewhere / "lakehouse.duckdb"), read_only=True)
+    assert stray.sql("select count(*) from duckdb_tables()").fetchone() == (0,)

@@ -75,12 +75,10 @@ def run_report(db: Path, out: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, check=False, cwd=PROJECT_DIR)
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Lakehouse:
-    """One lakehouse built from the committed data/ (read in place), shared by this module."""
-    lakehouse = Lakehouse(workdir=tmp_path_factory.mktemp("report"), raw_root=PROJECT_DIR / "data")
-    lakehouse.build()
-    return lakehouse
+@pytest.fixture
+def built(bundled: Lakehouse) -> Lakehouse:
+    """The lakehouse built once from the committed data/ (conftest's `bundled`)."""
+    return bundled
 
 
 @needs_chromium

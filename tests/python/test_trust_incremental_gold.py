@@ -23,6 +23,8 @@ from harness.trust_lakehouse import TrustLakehouse
 from harness.trust_states import TrustEnv
 
 LAYERS = ("silver", "gold")
+# what scripts/run_batch.py builds when only events arrived
+SCHEDULED_EVENTS_BUILD = "source:app.events+"
 
 
 def line(event_id: str, user_id: str, event_type: str, ts: str, **fields: Any) -> str:
@@ -63,12 +65,13 @@ def deliver(lh: TrustLakehouse, name: str, lines: list[str]) -> None:
     (lh.raw_root / name).write_text("".join(x + "\n" for x in lines))
 
 
-def full_refresh_of(lh: TrustLakehouse, env: TrustEnv, name: str) -> TrustLakehouse:
+def full_refresh_of(lh: TrustLakehouse, env: TrustEnv, name: str,
+                    vars_: dict[str, Any] | None = None) -> TrustLakehouse:
     """The same raw files, read by one full refresh."""
     full = env.lakehouse(name)
     shutil.rmtree(full.raw_root)
     shutil.copytree(lh.raw_root, full.raw_root)
-    full.build("--full-refresh")
+    full.build("--full-refresh", vars_=vars_)
     return full
 
 
@@ -84,26 +87,32 @@ def steps(trust_env: TrustEnv) -> dict[str, tuple[TrustLakehouse, TrustLakehouse
     (lh.raw_root / "marketing_spend.csv").write_text(SPEND)
     done: dict[str, tuple[TrustLakehouse, TrustLakehouse]] = {}
 
-    def step(name: str) -> None:
-        lh.build()
+    def step(name: str, vars_: dict[str, Any] | None = None, events_only: bool = False) -> None:
+        # a delivery of events alone is built the way the scheduled run builds it: the lineage
+        # of the events source only, so the subscriptions tables keep their last build
+        lh.build(*(["--select", SCHEDULED_EVENTS_BUILD] if events_only else []), vars_=vars_)
         done[name] = (lh.fork(trust_env.root / f"gold_steps_{name}"),
-                      full_refresh_of(lh, trust_env, f"gold_steps_{name}_full"))
+                      full_refresh_of(lh, trust_env, f"gold_steps_{name}_full", vars_))
 
     deliver(lh, "events_0001.ndjson", BATCH_1)
     step("first")
     deliver(lh, "events_0002.ndjson", BATCH_2)
-    step("late_correction_purchase")
+    step("late_correction_purchase", events_only=True)
     deliver(lh, "events_0003.ndjson", BATCH_1)  # delivered again: only duplicates
-    step("only_duplicates")
+    step("only_duplicates", events_only=True)
     deliver(lh, "events_0004.ndjson", BATCH_4)
-    step("later_as_of")
+    step("later_as_of", events_only=True)
     (lh.raw_root / "subscriptions.json").write_text(json.dumps(CHANGED_SUBSCRIPTIONS))
     step("subscriptions_changed")
+    # the as-of day set back to the first day, then released again
+    step("earlier_as_of", {"as_of_date": "2024-01-01"})
+    step("as_of_released")
     return done
 
 
 @pytest.mark.parametrize("step", ["first", "late_correction_purchase", "only_duplicates",
-                                  "later_as_of", "subscriptions_changed"])
+                                  "later_as_of", "subscriptions_changed", "earlier_as_of",
+                                  "as_of_released"])
 def test_each_incremental_run_ends_where_a_full_refresh_ends(
     steps: dict[str, tuple[TrustLakehouse, TrustLakehouse]], step: str
 ) -> None:
@@ -167,6 +176,20 @@ def test_a_changed_subscriptions_snapshot_reaches_mrr_and_users(
         (Decimal("19.99"), Decimal("19.99"))]
 
 
+def test_an_as_of_day_set_back_shrinks_every_table_to_it(
+    steps: dict[str, tuple[TrustLakehouse, TrustLakehouse]],
+) -> None:
+    lh, _ = steps["earlier_as_of"]
+    # by Jan 1 only u1 has signed up and been active; sa (9.99 from Jan 1) is the only plan
+    assert gold(lh, "select date, dau from gold.daily_active_users") == [(date(2024, 1, 1), 1)]
+    assert gold(lh, "select cohort_week, weeks_since_signup, cohort_size, active_users"
+                    " from gold.weekly_cohort_retention") == [(date(2024, 1, 1), 0, 1, 1)]
+    assert gold(lh, "select mrr_usd, new_mrr_usd from gold.mrr_monthly") == [
+        (Decimal("9.99"), Decimal("9.99"))]
+    assert gold(lh, "select user_id from gold.ltv_per_user") == [("u1",)]
+    assert gold(lh, "select count(*) from gold.daily_revenue_net") == [(1,)]
+
+
 @pytest.fixture(scope="module")
 def hourly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated history delivered as time windows with late tails (held-back events,
@@ -184,8 +207,8 @@ def test_a_generated_hourly_history_ends_like_one_full_refresh(
     manifest = json.loads((hourly / "manifest.json").read_text())
     late = sum(f["late_lines"]["count"] for f in manifest["arrival"]["files"])
     assert late > 0, "the generated files carry no late tail"
-    for batch in sorted(hourly.glob("events_*.ndjson")):
+    for number, batch in enumerate(sorted(hourly.glob("events_*.ndjson"))):
         shutil.copy2(batch, lh.raw_root / batch.name)
-        lh.build()
+        lh.build(*(["--select", SCHEDULED_EVENTS_BUILD] if number else []))
     assert_same_contents(lh.contents(LAYERS),
                          full_refresh_of(lh, trust_env, "hourly_full").contents(LAYERS))
