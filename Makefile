@@ -9,7 +9,8 @@ DEFAULT_DATA_ARGS := --events 14337 --seed 42 --out data
 # pytest workers for make test (one per core of the 2-core CI machine; 0 = no workers, in-process)
 TEST_WORKERS ?= 2
 
-.PHONY: help venv build update test test-python lint generate docs benchmark clean report shell
+.PHONY: help venv build update test test-python lint generate docs benchmark clean report shell \
+	lake-start build-lake lake-stop
 
 help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -60,6 +61,15 @@ docs: venv  ## generate and serve the dbt docs (lineage) on http://localhost:808
 
 benchmark: venv  ## time full builds, hourly and +1% batches at 10k, 1M and 10M events (BENCHMARKS.md)
 	$(BIN)/python scripts/benchmark.py
+
+lake-start: venv  ## the lake target: extensions, a local PostgreSQL catalog (unless LAKE_PG_HOST), the lake
+	$(BIN)/python scripts/lake.py start
+
+build-lake: lake-start  ## dbt build into the DuckLake (Parquet in lake/, catalog in PostgreSQL), one at a time
+	$(BIN)/python scripts/lake.py build --no-use-colors
+
+lake-stop:  ## stop the lake target's local PostgreSQL (the lake stays in .lake/pg and lake/)
+	@if [ -x $(BIN)/python ]; then $(BIN)/python scripts/lake.py stop; fi
 
 clean:  ## remove generated state (keeps the venv)
 	rm -rf target logs dbt_packages lakehouse.duckdb lakehouse.duckdb.wal

@@ -1,8 +1,8 @@
 {% macro content_hash(columns) -%}
-    md5_number(concat_ws(
+    md5(concat_ws(
         chr(31)
         {%- for column in columns %},
         coalesce({{ column }}::varchar, chr(30))
         {%- endfor %}
-    ))
+    ))::uuid
 {%- endmacro %}

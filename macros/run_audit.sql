@@ -2,9 +2,13 @@
     {#- on-run-end: one row per executed node of this invocation into audit.dbt_run_results.
         dbt-duckdb reports no rows_affected, so the row count of each model's table after the
         run is recorded instead; rows added by a run are the difference from the previous
-        run's count. Runs its statements itself (and returns no SQL), so that a run-operation
-        can record a run too. -#}
+        run's count. In the lake target each row also holds the lake's snapshot after the
+        run's models (lake_snapshot_id): gold as of a run is `at (version => lake_snapshot_id)`;
+        the snapshot of this insert carries the command and invocation id as its commit
+        message. Runs its statements itself (and returns no SQL), so that a run-operation can
+        record a run too. -#}
     {%- if not execute or results | length == 0 -%}{{ return('') }}{%- endif -%}
+    {%- set in_lake = adapter.is_ducklake(api.Relation.create(database=target.database)) -%}
     {%- set audit_sql -%}
         create schema if not exists audit;
         create table if not exists audit.dbt_run_results (
@@ -17,8 +21,17 @@
             status varchar,
             row_count bigint,
             execution_seconds double,
-            message varchar
+            message varchar,
+            lake_snapshot_id bigint
         );
+        -- a table of the shape before lake_snapshot_id
+        alter table audit.dbt_run_results add column if not exists lake_snapshot_id bigint;
+        {%- if in_lake %}
+        call ducklake_set_commit_message(
+            {{ sql_quote(target.database) }}, 'dbt',
+            {{ sql_quote('dbt ' ~ flags.WHICH ~ ' ' ~ invocation_id) }}
+        );
+        {%- endif %}
         insert into audit.dbt_run_results values
         {%- for result in results %}
             (
@@ -29,19 +42,42 @@
                 {{ sql_quote(result.node.name) }},
                 {{ sql_quote(result.node.resource_type) }},
                 {{ sql_quote(result.status) }},
-                (
-                    select max(estimated_size) from duckdb_tables()
-                    where schema_name = {{ sql_quote(result.node.schema) }}
-                        and table_name = {{ sql_quote(result.node.alias) }}
-                        and {{ sql_quote(result.node.resource_type) }} in ('model', 'seed')
-                ),
+                {{ table_row_count(result.node, in_lake) }},
                 {{ result.execution_time or 0 }},
                 {#- cut first, then quote: cutting a quoted text can split a doubled quote -#}
-                {{ sql_quote((result.message | string)[:500]) if result.message else 'null' }}
+                {{ sql_quote((result.message | string)[:500]) if result.message else 'null' }},
+                {#- the snapshot this transaction reads: the last model's commit -#}
+                {{ "(select id from ducklake_current_snapshot(" ~ sql_quote(target.database) ~ "))"
+                    if in_lake else 'null' }}
             ){{ "," if not loop.last else ";" }}
         {%- endfor %}
     {%- endset -%}
+    {#- one transaction (a hook runs outside dbt's, a run-operation inside it): the insert is
+        whole or absent, and the commit message names its snapshot -#}
+    {%- do adapter.ensure_transaction() -%}
     {%- do run_query(audit_sql) -%}
     {%- do adapter.commit() -%}
     {{ return('') }}
 {% endmacro %}
+
+
+{% macro table_row_count(node, in_lake) -%}
+    {#- The row count of a model's or seed's table after the run, as an SQL expression (null
+        for a view or a test). DuckDB's estimated_size is exact in a DuckDB file; in a DuckLake
+        it counts the rows of the table's current files without their deletes (a merge that
+        updated a row counts it twice), so the lake counts the rows. -#}
+    {%- if node.resource_type not in ['model', 'seed'] -%}
+        null
+    {%- elif in_lake -%}
+        {%- set relation = adapter.get_relation(
+            database=target.database, schema=node.schema, identifier=node.alias) -%}
+        {{ '(select count(*) from ' ~ relation ~ ')'
+            if relation is not none and relation.type == 'table' else 'null' }}
+    {%- else -%}
+        (
+            select max(estimated_size) from duckdb_tables()
+            where schema_name = {{ sql_quote(node.schema) }}
+                and table_name = {{ sql_quote(node.alias) }}
+        )
+    {%- endif -%}
+{%- endmacro %}

@@ -3,7 +3,7 @@
 
 Usage: benchmark.py [--sizes N ...] [--fixed-cost-size N] [--arrival time|stream|both] [--batches K]
                     [--seed S] [--bench-dir DIR] [--out FILE] [--memory-limit 3GB] [--project-dir DIR]
-                    [--reuse-data]
+                    [--reuse-data] [--target local|lake]
 
 For each size N, and each arrival mode asked for, the data (benchmarking/data.py): a history
 of N lines that the full builds read, then two deliveries of new files, the hourly batch
@@ -22,12 +22,15 @@ of N lines that the full builds read, then two deliveries of new files, the hour
 Against a fresh DuckDB file per size, the steps (benchmarking/steps.py): floor (one bare
 read_ndjson pass over the history), full_models, full_tests, first_scheduled, hourly,
 incr_1pct, noop, startup. Each: wall time, dbt's own elapsed time, peak RSS of the process
-tree, dbt's slowest models. A tiny size runs first (--fixed-cost-size, 10k by default): it
-moves almost no data, so its steps measure dbt's fixed cost for the same nodes. The targets of
-issues 14 (the full build) and 13 (incremental runs, judged in time arrival only) are judged
-in benchmarking/targets.py. Writes a markdown report to --out (default DIR/results.md) and
-prints it; raw figures go beside it as results.json. Progress on stderr. Not part of the
-test suite.
+tree, dbt's slowest models. With --target lake, every dbt step (the scheduled runs too) builds
+a fresh DuckLake per size and arrival mode instead: catalog database bench_<arrival>_<N> on the
+lake target's PostgreSQL (the project-local one is started for the run and stopped after it,
+unless it was running), data files under DIR/<arrival>/<N>/lake/. A tiny size runs first
+(--fixed-cost-size, 10k by default): it moves almost no data, so its steps measure dbt's fixed
+cost for the same nodes. The targets of issues 14 (the full build) and 13 (incremental runs,
+judged in time arrival only) are judged in benchmarking/targets.py. Writes a markdown report
+to --out (default DIR/results.md) and prints it; raw figures go beside it as results.json.
+Progress on stderr. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -38,9 +41,10 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+import lake
 from benchmarking.data import HISTORY_WINDOWS, prepare
 from benchmarking.report import render
-from benchmarking.steps import SizeRun, run_size
+from benchmarking.steps import TARGETS, SizeRun, run_size
 from benchmarking.targets import human
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +67,8 @@ def main() -> None:
                         help="dbt project to benchmark (default: this repository)")
     parser.add_argument("--reuse-data", action="store_true",
                         help="keep generated data from an earlier run with the same arguments")
+    parser.add_argument("--target", choices=TARGETS, default="local",
+                        help="local: a DuckDB file (default); lake: a DuckLake (starts its catalog server)")
     args = parser.parse_args()
     if min(args.sizes) < HISTORY_WINDOWS or 0 < args.fixed_cost_size < HISTORY_WINDOWS:
         parser.error(f"each size needs at least {HISTORY_WINDOWS} events, so that an hourly batch has a line")
@@ -75,22 +81,29 @@ def main() -> None:
     arrivals = ["time", "stream"] if args.arrival == "both" else [args.arrival]
 
     results: dict[str, dict[int, SizeRun]] = {}
-    for arrival in arrivals:
-        results[arrival] = {}
-        for size in sizes:
-            label = f"{arrival} {human(size)}"
-            work = (args.bench_dir / arrival / str(size)).resolve()
-            work.mkdir(parents=True, exist_ok=True)
-            print(f"[{label}] preparing the data ...", file=sys.stderr, flush=True)
-            data = prepare(size, arrival, work, args.seed, args.batches, args.reuse_data)
-            how = f"generated in {data.generate_s:.1f} s" if data.generate_s else "reused an earlier run's data"
-            print(f"[{label}] {how}: history {data.history.lines:,} lines in {len(data.history.files)} files, "
-                  f"hourly {data.hourly.lines:,} lines, +1% {data.incr.lines:,} lines in "
-                  f"{len(data.incr.files)} files", file=sys.stderr, flush=True)
-            results[arrival][size] = run_size(data, work, project_dir, args.memory_limit, label)
+    # the lake's catalog server: stopped at the end only if this run started it
+    started = args.target == "lake" and lake.start_server(lake.LakeSettings.from_env(project_dir))
+    try:
+        for arrival in arrivals:
+            results[arrival] = {}
+            for size in sizes:
+                label = f"{arrival} {human(size)}"
+                work = (args.bench_dir / arrival / str(size)).resolve()
+                work.mkdir(parents=True, exist_ok=True)
+                print(f"[{label}] preparing the data ...", file=sys.stderr, flush=True)
+                data = prepare(size, arrival, work, args.seed, args.batches, args.reuse_data)
+                how = f"generated in {data.generate_s:.1f} s" if data.generate_s else "reused an earlier run's data"
+                print(f"[{label}] {how}: history {data.history.lines:,} lines in {len(data.history.files)} files, "
+                      f"hourly {data.hourly.lines:,} lines, +1% {data.incr.lines:,} lines in "
+                      f"{len(data.incr.files)} files", file=sys.stderr, flush=True)
+                results[arrival][size] = run_size(data, work, project_dir, args.memory_limit, label, args.target)
+    finally:
+        if started:
+            lake.stop_local_server(project_dir)
 
     text = render(results, fixed_size, args.memory_limit,
-                  "python scripts/benchmark.py " + " ".join(sys.argv[1:]), project_dir)
+                  "python scripts/benchmark.py " + " ".join(sys.argv[1:]), project_dir,
+                  args.target)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     out.with_suffix(".json").write_text(json.dumps(

@@ -19,7 +19,9 @@ itself):
 The build leaves unit tests out (their inputs are fixed: CI runs them). The fingerprints are
 those taken before the build, recorded once it succeeded; a failed build records nothing, so
 the next run tries again. When another process holds the lakehouse file, the run waits for it
-(--wait, 10 minutes by default) instead of failing at once. dbt parses once for every step.
+(--wait, 10 minutes by default) instead of failing at once; on the lake target
+(`-- --target lake`) it holds the lake's build lock for the run, and waits the same way for
+another build that holds it. dbt parses once for every step.
 
 Exit status: 0 when skipped or built, 1 when the build failed, 2 on a usage error.
 """
@@ -32,7 +34,7 @@ from pathlib import Path
 
 from scheduling.dbt_project import DbtFailed, DbtProject
 from scheduling.fingerprints import code_fingerprint, raw_source_globs, sources_fingerprints
-from scheduling.lock import lakehouse_path, wait_until_free
+from scheduling.lock import lakehouse_held
 from scheduling.plan import BuildInputs, plan_build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,17 +58,20 @@ def main() -> int:
         parser.error("run_batch chooses what to build from what changed; for a selection of "
                      "your own, run `dbt build --select ...` directly")
     project_dir = args.project_dir.resolve()
+    with lakehouse_held(project_dir, args.dbt_args, args.wait, say) as held_by:
+        if held_by:
+            print(f"run_batch: the lakehouse is still held by {held_by} after {args.wait:.0f} s; "
+                  "nothing built, the next run tries again", file=sys.stderr)
+            return 1
+        return build_if_changed(project_dir, args.dbt_args, args.force)
 
-    held_by = wait_until_free(lakehouse_path(project_dir), args.wait, say)
-    if held_by:
-        print(f"run_batch: the lakehouse is still held by {held_by} after {args.wait:.0f} s; "
-              "nothing built, the next run tries again", file=sys.stderr)
-        return 1
+
+def build_if_changed(project_dir: Path, dbt_args: list[str], force: bool) -> int:
     try:
-        project = DbtProject(project_dir, args.dbt_args)
-        current = BuildInputs(code_fingerprint(project_dir, args.dbt_args),
+        project = DbtProject(project_dir, dbt_args)
+        current = BuildInputs(code_fingerprint(project_dir, dbt_args),
                               sources_fingerprints(raw_source_globs(project.manifest, project_dir)))
-        selectors, why = plan_build(current, project.last_build_inputs(), args.force)
+        selectors, why = plan_build(current, project.last_build_inputs(), force)
         if selectors is None:
             say(f"{why}: skipped")
             return 0

@@ -21,6 +21,11 @@ ARRIVAL = {
               "not judged)",
 }
 
+TARGET = {
+    "local": "a DuckDB file",
+    "lake": "a DuckLake: Parquet files, its catalog in PostgreSQL",
+}
+
 
 def git_state(project: Path) -> str:
     try:
@@ -44,7 +49,7 @@ def batch(delivered: Delivery, history_lines: int) -> str:
 
 
 def render(results: dict[str, dict[int, SizeRun]], fixed_size: int | None, memory_limit: str, argv: str,
-           project_dir: Path) -> str:
+           project_dir: Path, target: str = "local") -> str:
     mem = psutil.virtual_memory().total / GB
     lines = [
         f"# Benchmark results ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)",
@@ -52,7 +57,7 @@ def render(results: dict[str, dict[int, SizeRun]], fixed_size: int | None, memor
         f"- machine: {platform.machine()}, {psutil.cpu_count()} cores, {mem:.0f} GB RAM; "
         f"load average at the end {os.getloadavg()[0]:.1f} (other work shares the CPU: figures are noisy)",
         f"- versions: {versions()}",
-        f"- DuckDB memory_limit {memory_limit}, dbt threads from profiles.yml",
+        f"- target {target} ({TARGET[target]}); DuckDB memory_limit {memory_limit}, dbt threads from profiles.yml",
         f"- command: `{argv}`",
         f"- project: {project_dir} ({git_state(project_dir)})",
         "",
@@ -103,7 +108,8 @@ def render(results: dict[str, dict[int, SizeRun]], fixed_size: int | None, memor
         judge = Judge(runs, fixed_size, arrival == "time")
         lines += [f"### {ARRIVAL[arrival]}", "", "Issue 14, the full build:", "", *judge.full_build(), "",
                   "Issue 13, incremental runs:", "", *judge.incremental(), ""]
-    lines += ["## Slowest nodes per step (dbt run_results.json, seconds; threads overlap)", ""]
+    overlap = "one thread" if target == "lake" else "threads overlap"
+    lines += [f"## Slowest nodes per step (dbt run_results.json, seconds; {overlap})", ""]
     for arrival, runs in results.items():
         for size, run in runs.items():
             for s in run.steps.values():

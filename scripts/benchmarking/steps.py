@@ -1,4 +1,6 @@
-"""The steps of one size, run against a fresh DuckDB file and measured.
+"""The steps of one size, run against a fresh lakehouse and measured: a DuckDB file (target
+`local`, the profile's default) or a DuckLake (target `lake`: catalog database
+bench_<arrival>_<size> on the lake target's PostgreSQL, files under the size's lake/).
 
   floor            one bare DuckDB query over the history: read_ndjson, parse, normalize
                    timestamps to UTC, aggregate per day (best of FLOOR_RUNS: the reference
@@ -15,6 +17,8 @@
 
 Each step: wall time, peak RSS of the whole process tree (polled every POLL_S) and, from
 dbt's run_results.json, its own elapsed time, the slowest models and tests and what failed.
+Every dbt step, the scheduled runs included, builds the target asked for; the floor is the same
+bare DuckDB query on both.
 """
 
 from __future__ import annotations
@@ -30,11 +34,13 @@ from pathlib import Path
 
 import psutil
 
+import lake
 from benchmarking.data import Dataset
 
 POLL_S = 0.1
 FLOOR_RUNS = 3  # the floor is cheap: keep its best run, the least disturbed by other load
 GB = 1024**3
+TARGETS = ("local", "lake")  # profiles.yml's outputs: the DuckDB file (default), the DuckLake
 STEPS = ("floor", "full_models", "full_tests", "first_scheduled", "hourly", "incr_1pct", "noop", "startup")
 
 FLOOR_SQL = """
@@ -147,9 +153,20 @@ def read_run_results(step: Step, target: Path) -> None:
                             if r["unique_id"].startswith(("test.", "unit_test.")))
 
 
-def run_size(data: Dataset, work: Path, project_dir: Path, memory_limit: str, label: str) -> SizeRun:
-    """Every step of STEPS against a fresh DuckDB file under work/, in order."""
-    for stale in ["lakehouse.duckdb", "lakehouse.duckdb.wal", "spill", "target", "logs"]:
+def fresh_lake(project_dir: Path, db: str, data_path: Path) -> dict[str, str]:
+    """An empty DuckLake (catalog database `db`, files under data_path) on the lake target's
+    server, replacing one of an earlier run; the environment that points the profile at it.
+    The server must answer (lake.start_server)."""
+    settings = lake.LakeSettings.from_env(project_dir).with_db(db, data_path)
+    lake.drop_lake(settings)
+    lake.create_lake(settings)
+    return {"LAKE_PG_DB": settings.db, "LAKE_EXTENSION_DIR": str(settings.extension_dir)}
+
+
+def run_size(data: Dataset, work: Path, project_dir: Path, memory_limit: str, label: str,
+             target: str = "local") -> SizeRun:
+    """Every step of STEPS against a fresh lakehouse of `target` under work/, in order."""
+    for stale in ["lakehouse.duckdb", "lakehouse.duckdb.wal", "spill", "target", "logs", "lake"]:
         path = work / stale
         shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
     env = {
@@ -160,9 +177,13 @@ def run_size(data: Dataset, work: Path, project_dir: Path, memory_limit: str, la
         "DBT_TARGET_PATH": str(work / "target"),
         "DBT_LOG_PATH": str(work / "logs"),
     }
+    if target == "lake":
+        env.update(fresh_lake(project_dir, f"bench_{data.arrival}_{data.size}", work / "lake"))
     bin_dir = Path(sys.executable).parent
     dbt = [str(bin_dir / "dbt"), "--no-use-colors"]
-    raw_vars = ["--vars", json.dumps({"raw_root": str(data.raw)})]
+    target_args = ["--target", target] if target != "local" else []  # local: the profile's default
+    # every dbt command and the scheduled run's dbt: the raw files and the target
+    raw_vars = ["--vars", json.dumps({"raw_root": str(data.raw)}), *target_args]
     where = ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir), *raw_vars]
     no_tests = ["--exclude", "resource_type:test", "resource_type:unit_test"]
     # the scheduled run: a build without unit tests of what changed, skipped when nothing did

@@ -3,10 +3,13 @@ into pytest: the helpers they build on live there."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from harness.lake_catalog import REQUIRED_ENV, LakeServer, LakeUnavailable
 from harness.lakehouse import PROJECT_DIR, Lakehouse
 from harness.trust_states import BatchedStates, TrustData, TrustEnv
 
@@ -55,3 +58,29 @@ def trust_data(tmp_path_factory: pytest.TempPathFactory) -> TrustData:
 @pytest.fixture(scope="session")
 def batched_states(trust_data: TrustData, trust_env: TrustEnv) -> BatchedStates:
     return BatchedStates(trust_data, trust_env)
+
+
+@pytest.fixture(scope="session")
+def lake_server() -> Iterator[LakeServer]:
+    """The lake target's catalog server for the session (started if it is not running, and
+    then stopped at the end); the lake tests skip on a machine that cannot run one, unless
+    LAKE_TESTS_REQUIRED is set (CI)."""
+    try:
+        server = LakeServer.start()
+    except LakeUnavailable as missing:
+        if os.environ.get(REQUIRED_ENV):
+            pytest.fail(f"lake tests required ({REQUIRED_ENV}), but {missing}")
+        pytest.skip(f"lake target not testable here: {missing}")
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def lake_trust_env(tmp_path_factory: pytest.TempPathFactory, lake_server: LakeServer) -> TrustEnv:
+    return TrustEnv(tmp_path_factory.mktemp("trust_lake"), lake_server)
+
+
+@pytest.fixture(scope="session")
+def lake_batched_states(trust_data: TrustData, lake_trust_env: TrustEnv) -> BatchedStates:
+    """The trust data's batch-by-batch states, on the lake target."""
+    return BatchedStates(trust_data, lake_trust_env)

@@ -3,7 +3,9 @@ one another; conftest.py only turns them into fixtures):
 
 - lakehouse: one isolated project state and its dbt runs (`Lakehouse`), the generator;
 - handmade: tiny hand-made raw files (event lines, subscriptions, spend);
-- trust_lakehouse: the trust suite's dbt processes: shared parse, forks, killing a run;
+- lake_catalog: the lake target's catalog server and one DuckLake per state;
+- trust_lakehouse: the trust suite's dbt processes: shared parse, forks, killing or pausing a run;
+- kill_points: where a run is stopped, and what a stopped run may leave behind;
 - batches: shaping raw event lines into arrival-ordered batch files;
 - compare: whole-schema snapshots and their comparison;
 - trust_states: the trust data and its batch-by-batch states, built once per session.

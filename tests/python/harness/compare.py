@@ -1,9 +1,9 @@
-"""Whole-schema snapshots of a lakehouse file, and their comparison relation by relation."""
+"""Whole-schema snapshots of a lakehouse (a DuckDB file or a DuckLake, through a read-only
+connection), and their comparison relation by relation."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -22,36 +22,39 @@ Rows = list[tuple[Any, ...]]
 
 
 def relations(con: duckdb.DuckDBPyConnection, schemas: Sequence[str]) -> list[str]:
-    """Every table and view of the given schemas, as schema.name."""
+    """Every table and view of the given schemas of the database in use, as schema.name."""
     listed = ", ".join(f"'{s}'" for s in schemas)
+    in_use = "database_name = current_database()"
     return [r[0] for r in con.sql(
         "select schema_name || '.' || table_name from duckdb_tables()"
-        f" where schema_name in ({listed})"
+        f" where {in_use} and schema_name in ({listed})"
         " union all select schema_name || '.' || view_name from duckdb_views()"
-        f" where not internal and schema_name in ({listed}) order by 1").fetchall()]
+        f" where {in_use} and not internal and schema_name in ({listed}) order by 1").fetchall()]
 
 
-def contents(db_path: Path, schemas: Sequence[str],
-             exclude: frozenset[str] = RUN_DEPENDENT_COLUMNS) -> dict[str, Rows]:
+def contents(con: duckdb.DuckDBPyConnection, schemas: Sequence[str],
+             exclude: frozenset[str] = RUN_DEPENDENT_COLUMNS, at_version: int | None = None) -> dict[str, Rows]:
     """All rows of every relation of the schemas (but the run logs), in a canonical order,
-    without the `exclude` columns. Floating-point values are rounded to 9 decimals: their last bits
-    depend on the order in which a parallel aggregate added them up."""
+    without the `exclude` columns. Floating-point values are rounded to 9 decimals: their last
+    bits depend on the order in which a parallel aggregate added them up. With `at_version`,
+    the relations (as listed now) of a DuckLake as of that snapshot: `at (version => n)`."""
+    at = f" at (version => {at_version})" if at_version is not None else ""
     result: dict[str, Rows] = {}
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        for relation in relations(con, schemas):
-            if relation in RUN_LOGS:
-                continue
-            schema, name = relation.split(".")
-            columns = [
-                f'round("{column}", 9)' if data_type in ("DOUBLE", "FLOAT") else f'"{column}"'
-                for column, data_type in con.execute(
-                    "select column_name, data_type from duckdb_columns()"
-                    " where schema_name = ? and table_name = ? order by column_index",
-                    [schema, name]).fetchall()
-                if column not in exclude]
-            select = ", ".join(columns)
-            result[relation] = con.sql(
-                f"select {select} from {relation} order by all").fetchall()
+    for relation in relations(con, schemas):
+        if relation in RUN_LOGS:
+            continue
+        schema, name = relation.split(".")
+        columns = [
+            f'round("{column}", 9)' if data_type in ("DOUBLE", "FLOAT") else f'"{column}"'
+            for column, data_type in con.execute(
+                "select column_name, data_type from duckdb_columns()"
+                " where database_name = current_database() and schema_name = ? and table_name = ?"
+                " order by column_index",
+                [schema, name]).fetchall()
+            if column not in exclude]
+        select = ", ".join(columns)
+        result[relation] = con.sql(
+            f"select {select} from {relation}{at} order by all").fetchall()
     return result
 
 

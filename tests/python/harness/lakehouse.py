@@ -1,5 +1,6 @@
-"""Run the real dbt project against a raw directory and query its DuckDB file: one isolated state
-(`Lakehouse`) per test, and the project's generator."""
+"""Run the real dbt project against a raw directory and query its lakehouse: one isolated state
+(`Lakehouse`) per test, on the default target (a DuckDB file) or the lake target (a DuckLake of
+its own, see harness.lake_catalog), and the project's generator."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from lake import LakeSettings
+from lake import connect as connect_lake
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 DBT = Path(sys.executable).with_name("dbt")
@@ -43,11 +47,14 @@ class DbtRun:
 
 @dataclass
 class Lakehouse:
-    """One isolated project state: its own DuckDB file, target and log directories."""
+    """One isolated project state: its own DuckDB file (or, with `lake`, its own DuckLake),
+    target and log directories."""
 
     workdir: Path
     raw_root: Path
     db_path: Path = field(init=False)
+    # the lake target's catalog database and data path; None: the default target's DuckDB file
+    lake: LakeSettings | None = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         self.db_path = self.workdir / "lakehouse.duckdb"
@@ -60,13 +67,27 @@ class Lakehouse:
             "LAKEHOUSE_TEMP_DIR": str(self.workdir / "spill"),
             "DBT_TARGET_PATH": str(self.workdir / "target"),
             "DBT_LOG_PATH": str(self.workdir / "logs"),
+            **self.lake_env(),
         }
+
+    def lake_env(self) -> dict[str, str]:
+        """The variables profiles.yml's lake target reads, for this state's lake (none for a
+        DuckDB file)."""
+        if self.lake is None:
+            return {}
+        return {"LAKE_PG_DB": self.lake.db, "LAKE_PG_PORT": self.lake.port, "LAKE_PG_USER": self.lake.user,
+                "LAKE_EXTENSION_DIR": str(self.lake.extension_dir),
+                **({"LAKE_PG_HOST": self.lake.host} if self.lake.host else {})}
+
+    @property
+    def target_args(self) -> list[str]:
+        return ["--target", "lake"] if self.lake else []
 
     def dbt(self, command: str, *args: str, vars_: dict[str, Any] | None = None) -> DbtRun:
         all_vars = {"raw_root": str(self.raw_root), **(vars_ or {})}
         proc = subprocess.run(
-            [str(DBT), "--no-use-colors", command, "--project-dir", str(PROJECT_DIR), "--profiles-dir",
-             str(PROJECT_DIR), "--vars", json.dumps(all_vars), *args],
+            [str(DBT), "--no-use-colors", command, *self.target_args, "--project-dir", str(PROJECT_DIR),
+             "--profiles-dir", str(PROJECT_DIR), "--vars", json.dumps(all_vars), *args],
             env=self.env(), capture_output=True, text=True, check=False,
         )
         return DbtRun(proc.returncode, proc.stdout + proc.stderr)
@@ -77,8 +98,15 @@ class Lakehouse:
         run.assert_ok()
         return run
 
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A read-only connection to this state: its DuckDB file, or its lake attached and in
+        use (unqualified names resolve the same way)."""
+        if self.lake is not None:
+            return connect_lake(self.lake)
+        return duckdb.connect(str(self.db_path), read_only=True)
+
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        with duckdb.connect(str(self.db_path), read_only=True) as con:
+        with self.connect() as con:
             return con.sql(sql).fetchall()
 
     def scalar(self, sql: str) -> Any:

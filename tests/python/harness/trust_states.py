@@ -9,21 +9,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.batches import Batches, EventLine, late_versions, split_into_batches, write_events
+from harness.lake_catalog import LakeServer
 from harness.lakehouse import generate
 from harness.trust_lakehouse import TrustLakehouse
 
 
 @dataclass(frozen=True)
 class TrustEnv:
-    """Where trust-suite states live, and the link and target their dbt runs share."""
+    """Where trust-suite states live, and the link and target their dbt runs share. With a
+    lake server, each new state is a DuckLake of its own on it (the lake target)."""
 
     root: Path
+    lake_server: LakeServer | None = None
 
     def lakehouse(self, name: str) -> TrustLakehouse:
         workdir = self.root / name
         workdir.mkdir()
+        if self.lake_server is None:
+            return TrustLakehouse(workdir=workdir, raw_root=workdir / "raw", link=self.link,
+                                  shared_target=self.root / "dbt_target")
         return TrustLakehouse(workdir=workdir, raw_root=workdir / "raw", link=self.link,
-                              shared_target=self.root / "dbt_target")
+                              shared_target=self.root / "dbt_target",
+                              lake=self.lake_server.new_lake(workdir), lake_server=self.lake_server)
 
     @property
     def link(self) -> Path:

@@ -1,0 +1,248 @@
+"""The lake target (DuckLake: Parquet files and a PostgreSQL catalog) builds what the DuckDB file
+builds, incrementally as by one full refresh, recovers from a killed build, keeps every build's
+gold readable (time travel), and takes readers and a second build beside a build.
+
+The states are the trust suite's (harness.trust_states): the trust data in 3 arrival-ordered
+files, built batch by batch and by one full refresh, on the lake target (`lake_batched_states`)
+and on the DuckDB file (`batched_states`), whose states are the expected values. The session
+starts the project-local PostgreSQL when it is not running (scripts/lake.py) and gives each
+state a catalog database and a data path of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import lake
+from harness.compare import Rows, assert_same_contents, contents
+from harness.handmade import event, write_side_files
+from harness.kill_points import (
+    NEW_FILES,
+    KillPoint,
+    assert_nothing_half_done,
+    count_new,
+    merge_statement_sent,
+    name_of,
+    node_of,
+)
+from harness.lake_catalog import LakeServer
+from harness.lakehouse import PROJECT_DIR, RELAXED_GATES, Lakehouse
+from harness.trust_lakehouse import TrustLakehouse
+from harness.trust_states import BatchedStates, TrustEnv
+
+LAYERS = ("bronze", "silver", "gold")
+RUN_BATCH = PROJECT_DIR / "scripts" / "run_batch.py"
+LAKE_SCRIPT = PROJECT_DIR / "scripts" / "lake.py"
+
+
+def model_finished(model: str) -> KillPoint:
+    """dbt reports the model done: its transaction committed."""
+    def when(event: dict[str, Any]) -> bool:
+        return name_of(event) == "LogModelResult" and node_of(event) == f"model.lakehouse.{model}"
+    return when
+
+
+def statement_sent(model: str, text: str) -> KillPoint:
+    """dbt sends a statement of the model containing `text` (after the statements before it
+    ran, inside the model's open transaction)."""
+    def when(event: dict[str, Any]) -> bool:
+        return (name_of(event) == "SQLQuery" and node_of(event) == f"model.lakehouse.{model}"
+                and text in str(event.get("data", {}).get("sql", "")))
+    return when
+
+
+def with_new_files(state: TrustLakehouse, source: TrustLakehouse) -> TrustLakehouse:
+    for name in NEW_FILES:
+        shutil.copy2(source.raw_root / name, state.raw_root / name)
+    return state
+
+
+def test_gold_on_the_lake_equals_gold_on_the_duckdb_file_for_the_bundled_data(
+    lake_server: LakeServer, tmp_path: Path
+) -> None:
+    data = PROJECT_DIR / "data"
+    (tmp_path / "local").mkdir()
+    (tmp_path / "lake").mkdir()
+    local = Lakehouse(workdir=tmp_path / "local", raw_root=data)
+    on_lake = Lakehouse(workdir=tmp_path / "lake", raw_root=data, lake=lake_server.new_lake(tmp_path / "lake"))
+    local.build()
+    on_lake.build()
+
+    # the README's headline figures of data/: 14,337 lines, 9 quarantined, 249 duplicates dropped
+    assert on_lake.query("select sum(gross_revenue_usd), sum(refunds_usd), sum(net_revenue_usd)"
+                         " from gold.daily_revenue_net") == [
+        (Decimal("20405.76"), Decimal("3628.58"), Decimal("16777.18"))]
+    assert on_lake.scalar("select count(*) from silver.int_events_deduplicated") == 14337 - 9 - 249
+    # the content hash went through Parquet as a UUID, and comes back as DuckDB computed it
+    assert on_lake.scalar("select data_type from duckdb_columns() where table_name = 'int_events_deduplicated'"
+                          " and column_name = 'content_hash'") == "UUID"
+    with local.connect() as a, on_lake.connect() as b:
+        assert_same_contents(contents(b, (*LAYERS, "reference")), contents(a, (*LAYERS, "reference")))
+
+
+def test_batch_by_batch_on_the_lake_ends_where_one_full_refresh_ends_and_the_duckdb_file_ends(
+    lake_batched_states: BatchedStates, batched_states: BatchedStates
+) -> None:
+    on_lake, local = lake_batched_states(3), batched_states(3)
+    assert_same_contents(on_lake.incremental.contents(LAYERS), on_lake.full_refresh.contents(LAYERS))
+    assert_same_contents(on_lake.full_refresh.contents(LAYERS), local.full_refresh.contents(LAYERS))
+    assert on_lake.incremental.query(
+        "select count(*), bool_and(is_balanced) from silver.int_event_files_reconciled") == [(3, True)]
+
+
+def test_the_run_audit_counts_the_rows_of_a_lake_table_after_a_merge_exactly(
+    lake_batched_states: BatchedStates,
+) -> None:
+    with lake_batched_states(3).incremental.connect() as con:
+        # the last batch holds later versions that win: the merge deleted their earlier rows,
+        # and DuckLake keeps those deletions in delete files beside the data files
+        assert con.sql("select count(*) from ducklake_list_files('lake', 'int_events_deduplicated',"
+                       " schema => 'silver') where delete_file is not null").fetchall() != [(0,)]
+        audited = con.sql(
+            "select node_name, schema_name, row_count from audit.dbt_run_results as r"
+            " inner join (select node_id, max(run_started_at) as run_started_at from audit.dbt_run_results"
+            "   group by node_id) as latest using (node_id, run_started_at)"
+            " inner join duckdb_tables() as t on t.table_name = r.node_name and t.database_name = 'lake'"
+            " where r.resource_type = 'model'").fetchall()
+        assert "int_events_deduplicated" in {name for name, _, _ in audited}
+        for name, schema, row_count in audited:
+            assert [(row_count,)] == con.sql(f"select count(*) from {schema}.{name}").fetchall(), name
+
+
+def test_gold_as_of_each_build_is_read_back_after_later_builds(
+    lake_batched_states: BatchedStates, batched_states: BatchedStates
+) -> None:
+    lh = lake_batched_states(3).incremental
+    builds = lh.query(
+        "select invocation_id, min(lake_snapshot_id), max(lake_snapshot_id) from audit.dbt_run_results"
+        " where command = 'build' group by invocation_id order by min(run_started_at)")
+    assert len(builds) == 3  # one per batch
+    snapshots = [first for _, first, last in builds if first == last]  # one snapshot per build
+    assert len(snapshots) == 3 and snapshots == sorted(set(snapshots))
+    for invocation_id, _, _ in builds:  # the audit's own commit names the build
+        assert lh.scalar("select count(*) from lake.snapshots()"
+                         f" where commit_message = 'dbt build {invocation_id}' and author = 'dbt'") == 1
+
+    after_first = batched_states(3).after_first_batch.contents(["gold"])
+    assert after_first != lh.contents(["gold"])  # the later batches changed gold
+    assert_same_contents(lh.contents(["gold"], at_version=snapshots[0]), after_first)
+    # the README's form: gold as of a run, by its invocation id
+    with lh.connect() as con:
+        con.execute("set variable run_snapshot = (select max(lake_snapshot_id)"
+                    f" from audit.dbt_run_results where invocation_id = '{builds[0][0]}')")
+        rows: Rows = con.sql("from gold.daily_revenue_net at (version => getvariable('run_snapshot'))"
+                             " order by all").fetchall()
+    assert rows == after_first["gold.daily_revenue_net"]
+
+
+def test_a_lake_build_killed_in_the_merge_then_rerun_ends_like_an_uninterrupted_run(
+    lake_batched_states: BatchedStates, lake_trust_env: TrustEnv
+) -> None:
+    state = lake_batched_states(3)
+    lh = with_new_files(state.after_first_batch.fork(lake_trust_env.root / "killed_in_merge"),
+                        state.incremental)
+
+    killed, output = lh.build_killed_at(merge_statement_sent("int_events_deduplicated"))
+    assert killed, f"dbt was not killed in the merge:\n{output[-3000:]}"
+    # bronze and the parse committed the new lines, the merge's transaction never did
+    assert count_new(lh, "bronze.stg_app__event_lines") > 0
+    assert count_new(lh, "silver.int_events_parsed") > 0
+    assert count_new(lh, "silver.int_events_deduplicated") == 0
+    assert_nothing_half_done(lh)
+
+    lh.build()
+    assert_nothing_half_done(lh)
+    assert_same_contents(lh.contents(LAYERS), state.full_refresh.contents(LAYERS))
+
+
+def test_an_analyst_reading_during_a_lake_build_sees_whole_builds_and_never_blocks_it(
+    lake_batched_states: BatchedStates, batched_states: BatchedStates, lake_trust_env: TrustEnv
+) -> None:
+    state, local = lake_batched_states(3), batched_states(3)
+    lh = with_new_files(state.after_first_batch.fork(lake_trust_env.root / "analyst"), state.incremental)
+    before, after = local.after_first_batch.contents(["gold"]), local.full_refresh.contents(["gold"])
+    assert before["gold.daily_active_users"] != after["gold.daily_active_users"]
+
+    analyst = lh.connect()  # read-only, in this process: the build is another
+    analyst.execute("begin transaction")
+    assert_same_contents(contents(analyst, ["gold"]), before)
+    with lh.start_build() as build:
+        # dbt committed one gold model and is paused a page of log later, mid-build
+        assert build.read_until(model_finished("daily_active_users")), build.output[-3000:]
+        with lh.connect() as reader:
+            # a new reader sees the committed model: the build is under way...
+            assert contents(reader, ["gold"])["gold.daily_active_users"] == after["gold.daily_active_users"]
+            # ...and gold as of the last complete build, whole, by the snapshot in the audit
+            last_build = reader.sql("select max(lake_snapshot_id) from audit.dbt_run_results").fetchall()[0][0]
+            assert_same_contents(contents(reader, ["gold"], at_version=last_build), before)
+        # the analyst's open transaction keeps its snapshot
+        assert_same_contents(contents(analyst, ["gold"]), before)
+        assert build.finish() == 0, build.messages()[-3000:]
+    assert_same_contents(contents(analyst, ["gold"]), before)
+    analyst.execute("commit")
+    assert_same_contents(contents(analyst, ["gold"]), after)
+    analyst.close()
+
+
+def test_two_lake_builds_at_once_the_loser_fails_clearly_and_nothing_is_corrupted(
+    lake_batched_states: BatchedStates, lake_trust_env: TrustEnv
+) -> None:
+    state = lake_batched_states(3)
+    lh = with_new_files(state.after_first_batch.fork(lake_trust_env.root / "two_builds"), state.incremental)
+
+    with lh.start_build() as first:
+        # the first build ingested the new files and, in the open transaction of the table
+        # gold.cac_by_channel, built the new table and moves the old one aside; it pauses there
+        assert first.read_until(statement_sent("cac_by_channel", 'rename to "cac_by_channel__dbt_backup"'))
+        lh.build()  # a second build runs whole meanwhile, and commits that model first
+        assert first.finish() == 1, "the first build should have lost on cac_by_channel"
+    assert "Transaction conflict" in first.messages()
+    assert lh.query("select status, message like '%Transaction conflict%' from audit.dbt_run_results"
+                    " where node_name = 'cac_by_channel' and status <> 'success'") == [("error", True)]
+    # what both builds committed is one consistent state, and a rerun keeps it
+    assert_same_contents(lh.contents(LAYERS), state.full_refresh.contents(LAYERS))
+    assert_nothing_half_done(lh)
+    lh.build()
+    assert_same_contents(lh.contents(LAYERS), state.full_refresh.contents(LAYERS))
+
+
+def run_batch(lh: Lakehouse, *args: str) -> subprocess.CompletedProcess[str]:
+    dbt_vars = json.dumps({"raw_root": str(lh.raw_root), **RELAXED_GATES})
+    return subprocess.run([sys.executable, str(RUN_BATCH), *args, "--", "--target", "lake", "--vars", dbt_vars],
+                          env={**lh.env(), "DBT_USE_COLORS": "false"}, capture_output=True, text=True,
+                          check=False)
+
+
+def test_the_scheduled_run_builds_the_lake_and_waits_for_its_build_lock(
+    lake_server: LakeServer, tmp_path: Path
+) -> None:
+    (tmp_path / "raw").mkdir()
+    lh = Lakehouse(workdir=tmp_path, raw_root=tmp_path / "raw", lake=lake_server.new_lake(tmp_path))
+    assert lh.lake is not None
+    write_side_files(lh.raw_root)  # subscription s1 of u1 from 2024-01-01; spend on 2024-01-01
+    (lh.raw_root / "events_0001.ndjson").write_bytes(event("e1", "2024-01-05T10:00:00Z") + b"\n")
+
+    with lake.build_lock(lh.lake) as held:  # another build of this lake holds its lock
+        assert held
+        busy = run_batch(lh, "--wait", "0")
+        assert busy.returncode == 1, busy.stdout + busy.stderr
+        assert f"still held by another build of lake {lh.lake.db}" in busy.stderr
+        blocked = subprocess.run([sys.executable, str(LAKE_SCRIPT), "build"], env=lh.env(),
+                                 capture_output=True, text=True, check=False)
+        assert blocked.returncode == lake.LOCKED, blocked.stdout + blocked.stderr
+        assert "another build of lake" in blocked.stdout
+    assert lh.scalar("select count(*) from duckdb_tables() where database_name = 'lake'") == 0  # nothing built
+
+    first = run_batch(lh)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "no scheduled build recorded yet: building everything" in first.stdout
+    assert lh.scalar("select count(*) from gold.mrr_daily") == 5  # 2024-01-01 to 01-05
+    again = run_batch(lh)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "nothing changed since the last successful build: skipped" in again.stdout
