@@ -14,8 +14,10 @@ from harness.lakehouse import PROJECT_DIR, Lakehouse
 from harness.trust_states import BatchedStates, TrustData, TrustEnv
 
 # Session fixtures worth building once: under pytest-xdist (make test runs two workers with
-# --dist loadgroup), every test that uses one of them runs on the same worker.
-SHARED_BUILDS = {"bundled": "bundled", "trust_data": "trust", "batched_states": "trust"}
+# --dist loadgroup), every test that uses one of them runs on the same worker. The lake's
+# catalog server comes first: one worker starts it, uses it and stops it.
+SHARED_BUILDS = {"lake_server": "lake", "bundled": "bundled", "trust_data": "trust",
+                 "batched_states": "trust"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
