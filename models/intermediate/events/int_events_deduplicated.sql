@@ -104,7 +104,9 @@ decided_again as (
             and parsed.line_number = winner_keys.line_number
     where
         parsed.event_id in (select replaced_events.event_id from replaced_events)
-        and parsed.event_id not in (select batch_winners.event_id from batch_winners)
+        -- a winner of this batch is in batch_winners already; asked of the line itself, not
+        -- of batch_winners, which a second read would make DuckDB materialize whole
+        and not ({{ ingested_since_last_run('parsed.ingested_at') }})
 ),
 
 winners as (

@@ -14,6 +14,7 @@
 -- known_event_fields().
 {%- set fields = known_event_fields() %}
 {%- set fields_with_json_type = event_fields_with_json_type(fields) %}
+{%- set known_keys = sql_strings(known_event_keys(fields)) %}
 {%- set rereads = event_lines_reread(ref('stg_app__event_lines')) %}
 
 with
@@ -98,13 +99,13 @@ keys_sorted as (
     select
         *,
         -- a known field sent twice is ambiguous: which amount counts?
-        len(list_filter(object_keys, lambda k: k in ({{ sql_strings(known_event_keys(fields)) }})))
+        len(list_filter(object_keys, lambda k: k in ({{ known_keys }})))
         > len(list_distinct(list_filter(
-            object_keys, lambda k: k in ({{ sql_strings(known_event_keys(fields)) }})
+            object_keys, lambda k: k in ({{ known_keys }})
         ))) as has_repeated_field,
         -- fields outside the known set are kept, not judged (DESIGN.md, "Schema evolution")
         len(list_filter(
-            object_keys, lambda k: k not in ({{ sql_strings(known_event_keys(fields)) }})
+            object_keys, lambda k: k not in ({{ known_keys }})
         )) > 0 as has_unknown_fields
     from fields_named
 ),
@@ -171,37 +172,42 @@ judged as (
     from priced
 ),
 
--- every unknown key with its value as sent, repeated keys included (an object built by key
--- would have to drop one); only the lines that have some are read again
-unknown_fields as (
+unknown_fields_kept as (
     select
-        source_file,
-        line_number,
-        (
-            select json_group_object(field.key, field.value)
-            from json_each(judged.payload) as field
-            where field.key not in ({{ sql_strings(known_event_keys(fields)) }})
-        ) as extra_fields
+        *,
+        -- every unknown key with its value as sent, in order, repeated keys included (an object
+        -- built by key would have to drop one); keys and values are zipped by position, so
+        -- only the lines that have some are read again, and `judged` is read once (a second
+        -- read would make DuckDB materialize every column of it, 10M rows in a full build)
+        case
+            when has_unknown_fields
+                then (
+                    '{' || array_to_string(
+                        list_transform(
+                            list_filter(
+                                list_zip(object_keys, json_extract(payload, '$.*')),
+                                lambda pair: pair[1] not in ({{ known_keys }})
+                            ),
+                            lambda pair: to_json(pair[1])::varchar || ':' || pair[2]::varchar
+                        ),
+                        ','
+                    ) || '}'
+                )::json
+        end as extra_fields
     from judged
-    where has_unknown_fields
 ),
 
 with_extras as (
     select
-        judged.*,
-        unknown_fields.extra_fields,
+        unknown_fields_kept.*,
         earlier_verdicts.event_id as replaced_event_id,
         earlier_verdicts.user_id as replaced_user_id,
         earlier_verdicts.event_date as replaced_event_date
-    from judged
-    left join unknown_fields
-        on
-            judged.source_file = unknown_fields.source_file
-            and judged.line_number = unknown_fields.line_number
+    from unknown_fields_kept
     left join earlier_verdicts
         on
-            judged.source_file = earlier_verdicts.source_file
-            and judged.line_number = earlier_verdicts.line_number
+            unknown_fields_kept.source_file = earlier_verdicts.source_file
+            and unknown_fields_kept.line_number = earlier_verdicts.line_number
 ),
 
 final as (
