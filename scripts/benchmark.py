@@ -2,7 +2,7 @@
 """Benchmark the lakehouse end to end at several sizes (see BENCHMARKS.md).
 
 Usage: benchmark.py [--sizes N ...] [--fixed-cost-size N] [--arrival time|stream|both] [--batches K]
-                    [--seed S] [--bench-dir DIR] [--out FILE] [--memory-limit 3GB] [--project-dir DIR]
+                    [--seed S] [--bench-dir DIR] [--out FILE] [--memory-limit 2GB] [--project-dir DIR]
                     [--reuse-data] [--target local|lake]
 
 For each size N, and each arrival mode asked for, the data (benchmarking/data.py): a history
@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2024, metavar="S")
     parser.add_argument("--bench-dir", type=Path, default=ROOT / "bench", metavar="DIR")
     parser.add_argument("--out", type=Path, metavar="FILE", help="default <bench-dir>/results.md")
-    parser.add_argument("--memory-limit", default="3GB", help="DuckDB memory_limit (default 3GB)")
+    parser.add_argument("--memory-limit", default="2GB", help="DuckDB memory_limit (default 2GB, as profiles.yml)")
     parser.add_argument("--project-dir", type=Path, default=ROOT, metavar="DIR",
                         help="dbt project to benchmark (default: this repository)")
     parser.add_argument("--reuse-data", action="store_true",

@@ -15,7 +15,9 @@ from harness.trust_states import BatchedStates, TrustData, TrustEnv
 
 # Session fixtures worth building once: under pytest-xdist (make test runs two workers with
 # --dist loadgroup), every test that uses one of them runs on the same worker. The lake's
-# catalog server comes first: one worker starts it, uses it and stops it.
+# catalog server comes first: one worker starts it, uses it and stops it. A module's own
+# expensive fixtures are session-scoped too: a worker may run another module's tests between
+# two of its tests, and would then tear a module-scoped fixture down and build it again.
 SHARED_BUILDS = {"lake_server": "lake", "bundled": "bundled", "trust_data": "trust",
                  "batched_states": "trust"}
 

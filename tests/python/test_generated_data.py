@@ -18,7 +18,7 @@ QUARANTINE_TRAPS = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def batched_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generate(tmp_path_factory.mktemp("gen"), events=6000, seed=7, batches=3)
 

@@ -122,7 +122,7 @@ EVENT_FILES: dict[str, bytes] = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def bad(trust_env: TrustEnv) -> TrustLakehouse:
     lh = trust_env.lakehouse("bad_input")
     (lh.raw_root / "subscriptions.json").write_text(json.dumps(SUBSCRIPTIONS))

@@ -62,7 +62,7 @@ def written(lh: TrustLakehouse, content: bytes) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def finished(trust_env: TrustEnv) -> TrustLakehouse:
     """The finished file, read once by a full refresh."""
     lh = new_state(trust_env, "growing_finished")

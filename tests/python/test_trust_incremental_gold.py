@@ -79,7 +79,7 @@ def gold(lh: TrustLakehouse, sql: str) -> list[tuple[Any, ...]]:
     return lh.query(sql)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def steps(trust_env: TrustEnv) -> dict[str, tuple[TrustLakehouse, TrustLakehouse]]:
     """Each step's incremental state (a fork of the running lakehouse) and its full refresh."""
     lh = trust_env.lakehouse("gold_steps")
@@ -190,7 +190,7 @@ def test_an_as_of_day_set_back_shrinks_every_table_to_it(
     assert gold(lh, "select count(*) from gold.daily_revenue_net") == [(1,)]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def hourly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated history delivered as time windows with late tails (held-back events,
     re-sent copies, corrections, refunds whose purchase is in another file)."""

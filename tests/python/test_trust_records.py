@@ -52,7 +52,7 @@ SPEND = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def records(trust_env: TrustEnv) -> TrustLakehouse:
     lh = trust_env.lakehouse("records")
     raw = lh.raw_root
