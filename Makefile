@@ -38,7 +38,7 @@ update: venv  ## the scheduled run: dbt build (no unit tests) only if a raw file
 test: venv lint test-python  ## the whole test suite: lint, then pytest (which drives dbt)
 
 test-python: venv
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15 tests/python
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15 tests/python
 
 lint: venv  ## sqlfluff on the SQL (models, tests, analyses), ruff and mypy --strict on the Python
 	$(BIN)/sqlfluff lint models tests analyses

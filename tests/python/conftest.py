@@ -13,23 +13,13 @@ from harness.lake_catalog import REQUIRED_ENV, LakeServer, LakeUnavailable
 from harness.lakehouse import PROJECT_DIR, Lakehouse
 from harness.trust_states import BatchedStates, TrustData, TrustEnv
 
-# Session fixtures worth building once: under pytest-xdist (make test runs two workers with
-# --dist loadgroup), every test that uses one of them runs on the same worker. The lake's
-# catalog server comes first: one worker starts it, uses it and stops it. A module's own
-# expensive fixtures are session-scoped too: a worker may run another module's tests between
-# two of its tests, and would then tear a module-scoped fixture down and build it again.
-SHARED_BUILDS = {"lake_server": "lake", "bundled": "bundled", "trust_data": "trust",
-                 "batched_states": "trust"}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Group the tests for pytest-xdist: by the expensive session fixture they share, else by
-    module (a module's own fixtures are then built once too)."""
-    for item in items:
-        fixtures = getattr(item, "fixturenames", ())
-        shared = [group for name, group in SHARED_BUILDS.items() if name in fixtures]
-        group = shared[0] if shared else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+# make test runs two pytest-xdist workers with --dist loadfile: each module's tests run on
+# one worker, so a module's own expensive fixtures (session-scoped: a module-scoped one is torn
+# down whenever the worker runs another module's test in between) are built once, and the
+# lake's catalog server is started by one worker. A session fixture that several modules use
+# (bundled, trust_data) is built at most once per worker. (--dist loadgroup would share those
+# too, but pytest-xdist 3.8 marks its groups by renaming the test's nodeid, which pytest 9
+# ignores: every test then went to any worker.)
 
 
 @pytest.fixture
