@@ -80,13 +80,14 @@
         or +HHMM, up to 14:59 like real zones), or naive 'YYYY-MM-DD HH:MM:SS' read as UTC; the
         cast rejects impossible dates. Anything else is null. -#}
     case
-        when regexp_full_match(
-                {{ text }},
-                '\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-](0\d|1[0-4]):?[0-5]\d)'
-            ) then try_cast({{ text }} as timestamptz)
-        when regexp_full_match(
-                {{ text }}, '\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,9})?'
-            ) then try_cast({{ text }} || '+00:00' as timestamptz)
+        when {{ matches_whole(
+                text,
+                '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?'
+                ~ '(Z|[+-](0[0-9]|1[0-4]):?[0-5][0-9])'
+            ) }} then try_cast({{ text }} as {{ instant_type() }})
+        when {{ matches_whole(
+                text, '[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?'
+            ) }} then try_cast({{ text }} || '+00:00' as {{ instant_type() }})
     end
 {%- endmacro %}
 
@@ -96,7 +97,6 @@
         var('min_valid_event_ts'), or more than var('max_future_days') after the run started
         (nothing can be recorded before it happens). Events, subscription starts and spend
         days share the bounds. -#}
-    ({{ expression }} < '{{ var("min_valid_event_ts") }}'::timestamptz
-    or {{ expression }} > '{{ run_started_at }}'::timestamptz
-    + interval '{{ var("max_future_days") }} days')
+    ({{ expression }} < cast('{{ var("min_valid_event_ts") }}' as {{ instant_type() }})
+    or {{ expression }} > {{ run_started_instant() }} + interval {{ var("max_future_days") }} day)
 {%- endmacro %}

@@ -1,13 +1,21 @@
 {% macro ingested_since_last_run(column='ingested_at') -%}
     {#- `column` may be qualified (new_versions.ingested_at); the model's own is ingested_at -#}
     {%- if is_incremental() -%}
-        {{ column }} > (
-            select coalesce(max(existing.ingested_at), '-infinity'::timestamptz)
-            from {{ this }} as existing
-        )
+        {{ adapter.dispatch('ingested_since_last_run', 'lakehouse')(column) }}
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+{% macro duckdb__ingested_since_last_run(column) -%}
+    {{ column }} > (
+        select coalesce(max(existing.ingested_at), '-infinity'::timestamptz)
+        from {{ this }} as existing
+    )
+{%- endmacro %}
+
+{% macro spark__ingested_since_last_run(column) -%}
+    {{ spark_full_refresh_only(this) }}
 {%- endmacro %}
 
 
@@ -25,7 +33,9 @@
 {% macro drop_superseded_verdicts(relation, lines) %}
     {#- Post-hook of int_events_parsed: the verdicts of lines that bronze has since read again
         (a grown file's last line) give way to the new reading's. Bronze marks a line read
-        again with the line its re-read started from; nothing to do when no line was. -#}
+        again with the line its re-read started from; nothing to do when no line was, nor in a
+        full build, which parses each line's current reading only. -#}
+    {%- if not is_incremental() -%}{{ return('') }}{%- endif -%}
     delete from {{ relation }} as stored
     using (
         -- each re-read: the file, the line it started from, and when

@@ -9,7 +9,7 @@
         {%- endif -%}
     {%- endif -%}
     {%- set min_ts = var('min_valid_event_ts') -%}
-    {%- if run_query("select try_cast(" ~ sql_quote(min_ts) ~ " as timestamptz)").columns[0].values()[0] is none -%}
+    {%- if run_query("select try_cast(" ~ sql_quote(min_ts) ~ " as " ~ instant_type() ~ ")").columns[0].values()[0] is none -%}
         {{ var_error('min_valid_event_ts', min_ts, 'a date or timestamp, e.g. 2000-01-01') }}
     {%- endif -%}
     {%- if not (var('max_future_days') is number and var('max_future_days') >= 0) -%}
@@ -71,26 +71,18 @@
     {%- set prefixes = [] -%}
     {%- for node in raw_sources() -%}
         {%- set glob = raw_file_glob(node.source_name, node.name) -%}
-        {%- do matched.append("select parse_filename(file) from glob(" ~ sql_quote(glob) ~ ")") -%}
+        {%- do matched.extend(raw_file_names(glob)) -%}
         {%- do prefixes.append(glob.split('/')[-1].split('*')[0] | lower) -%}
     {%- endfor -%}
-    {%- set unmatched_sql -%}
-        select file_name
-        from (
-            select parse_filename(file) as file_name
-            from glob({{ sql_quote(project_path(var('raw_root')) ~ '/*') }})
-        )
-        where list_has_any([{{ sql_strings(prefixes) }}], [
-            {%- for prefix in prefixes -%}
-                case when starts_with(lower(file_name), {{ sql_quote(prefix) }})
-                    then {{ sql_quote(prefix) }} end{{ ", " if not loop.last }}
-            {%- endfor -%}
-        ])
-        except
-        ({{ matched | join(' union all ') }})
-        order by 1
-    {%- endset -%}
-    {%- set unmatched = run_query(unmatched_sql).columns[0].values() -%}
+    {%- set unmatched = [] -%}
+    {%- for file_name in raw_file_names(project_path(var('raw_root')) ~ '/*') | sort
+        if file_name not in matched -%}
+        {%- set looks = namespace(like_a_delivery=false) -%}
+        {%- for prefix in prefixes if (file_name | lower).startswith(prefix) -%}
+            {%- set looks.like_a_delivery = true -%}
+        {%- endfor -%}
+        {%- if looks.like_a_delivery -%}{%- do unmatched.append(file_name) -%}{%- endif -%}
+    {%- endfor -%}
     {%- if unmatched | length > 0 -%}
         {{ exceptions.warn(
             "raw_root holds " ~ (unmatched | length) ~ " file(s) that no source reads: "

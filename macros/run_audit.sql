@@ -1,13 +1,20 @@
 {% macro record_run_audit(results) %}
-    {#- on-run-end: one row per executed node of this invocation into audit.dbt_run_results.
-        dbt-duckdb reports no rows_affected, so the row count of each model's table after the
-        run is recorded instead; rows added by a run are the difference from the previous
-        run's count. In the lake target each row also holds the lake's snapshot after the
-        run's models (lake_snapshot_id): gold as of a run is `at (version => lake_snapshot_id)`;
-        the snapshot of this insert carries the command and invocation id as its commit
-        message. Runs its statements itself (and returns no SQL), so that a run-operation can
-        record a run too. -#}
+    {#- on-run-end: one row per executed node of this invocation into audit.dbt_run_results,
+        with the row count of each model's table after the run (the adapters report no
+        rows_affected); rows added by a run are the difference from the previous run's count.
+        Runs its statements itself (and returns no SQL), so that a run-operation can record a
+        run too. -#}
     {%- if not execute or results | length == 0 -%}{{ return('') }}{%- endif -%}
+    {%- do adapter.dispatch('record_run_audit', 'lakehouse')(results) -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{% macro duckdb__record_run_audit(results) %}
+    {#- DuckDB's estimated_size is the row count. In the lake target each row also holds the
+        lake's snapshot after the run's models (lake_snapshot_id): gold as of a run is
+        `at (version => lake_snapshot_id)`; the snapshot of this insert carries the command
+        and invocation id as its commit message. -#}
     {%- set in_lake = adapter.is_ducklake(api.Relation.create(database=target.database)) -%}
     {%- set audit_sql -%}
         create schema if not exists audit;
@@ -57,7 +64,6 @@
     {%- do adapter.ensure_transaction() -%}
     {%- do run_query(audit_sql) -%}
     {%- do adapter.commit() -%}
-    {{ return('') }}
 {% endmacro %}
 
 
@@ -81,3 +87,58 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+
+{% macro spark__record_run_audit(results) %}
+    {#- A Parquet table; each model's or seed's row count by count(*), in one query. -#}
+    {%- do run_query("create schema if not exists audit") -%}
+    {%- do run_query("""
+        create table if not exists audit.dbt_run_results (
+            invocation_id string,
+            run_started_at timestamp,
+            command string,
+            node_id string,
+            node_name string,
+            resource_type string,
+            status string,
+            row_count bigint,
+            execution_seconds double,
+            message string,
+            lake_snapshot_id bigint
+        ) using parquet""") -%}
+    {%- set counts = {} -%}
+    {%- set count_sql = [] -%}
+    {%- for result in results if result.node.resource_type in ['model', 'seed'] -%}
+        {%- set relation = adapter.get_relation(
+            database=result.node.database, schema=result.node.schema,
+            identifier=result.node.alias) -%}
+        {%- if relation is not none and relation.type != 'view' -%}
+            {%- do count_sql.append("select " ~ sql_quote(result.node.unique_id)
+                ~ " as node_id, count(*) as row_count from " ~ relation) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if count_sql -%}
+        {%- for row in run_query(count_sql | join(" union all ")).rows -%}
+            {%- do counts.update({row['node_id']: row['row_count']}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set insert_sql -%}
+        insert into audit.dbt_run_results values
+        {%- for result in results %}
+            (
+                '{{ invocation_id }}',
+                {{ run_started_instant() }},
+                '{{ flags.WHICH }}',
+                {{ sql_quote(result.node.unique_id) }},
+                {{ sql_quote(result.node.name) }},
+                {{ sql_quote(result.node.resource_type) }},
+                {{ sql_quote(result.status) }},
+                {{ counts.get(result.node.unique_id, 'null') }},
+                {{ result.execution_time or 0 }},
+                {{ sql_quote((result.message | string)[:500]) if result.message else 'null' }},
+                null
+            ){{ "," if not loop.last }}
+        {%- endfor %}
+    {%- endset -%}
+    {%- do run_query(insert_sql) -%}
+{% endmacro %}

@@ -43,11 +43,11 @@ earlier_verdicts as (
         where earlier.quarantine_reason is null
     {%- else %}
         select
-            null::varchar as source_file,
-            null::bigint as line_number,
-            null::varchar as event_id,
-            null::varchar as user_id,
-            null::date as event_date
+            cast(null as string) as source_file,
+            cast(null as bigint) as line_number,
+            cast(null as string) as event_id,
+            cast(null as string) as user_id,
+            cast(null as date) as event_date
         where false
     {%- endif %}
 ),
@@ -60,7 +60,7 @@ decoded as (
     -- an invalid line casts to null: JSON functions would raise on it even behind an AND
     select
         *,
-        case when reader_error is null then try_cast(raw_line as json) end as payload
+        case when reader_error is null then {{ json_document('raw_line') }} end as payload
     from event_lines
 ),
 
@@ -69,10 +69,9 @@ extracted as (
     -- and every known field as text (one read per field would parse the line again each time)
     select
         *,
-        json_type(payload, ['$', {{ sql_strings(fields_with_json_type | map(attribute='path')) }}])
+        {{ json_types_at('payload', ['$'] + (fields_with_json_type | map(attribute='path') | list)) }}
             as json_types,
-        json_extract_string(payload, [{{ sql_strings(fields | map(attribute='path')) }}])
-            as texts
+        {{ json_texts_at('payload', fields | map(attribute='path') | list) }} as texts
     from decoded
 ),
 
@@ -84,14 +83,17 @@ fields_named as (
         raw_line,
         reader_error,
         payload,
-        json_types[1] as payload_json_type,
+        {{ list_item('json_types', 1) }} as payload_json_type,
         {%- for field in fields_with_json_type %}
-            json_types[{{ loop.index + 1 }}] as {{ field.name }}_json_type,
+            {{ list_item('json_types', loop.index + 1) }} as {{ field.name }}_json_type,
         {%- endfor %}
         {%- for field in fields %}
-            texts[{{ loop.index }}] as {{ field.name }}_text,
+            {{ list_item('texts', loop.index) }} as {{ field.name }}_text,
         {%- endfor %}
-        case when json_types[1] = 'OBJECT' then json_keys(payload) end as object_keys
+        case
+            when {{ list_item('json_types', 1) }} = 'OBJECT'
+                then {{ json_object_keys_of('payload', 'raw_line') }}
+        end as object_keys
     from extracted
 ),
 
@@ -99,14 +101,8 @@ keys_sorted as (
     select
         *,
         -- a known field sent twice is ambiguous: which amount counts?
-        len(list_filter(object_keys, lambda k: k in ({{ known_keys }})))
-        > len(list_distinct(list_filter(
-            object_keys, lambda k: k in ({{ known_keys }})
-        ))) as has_repeated_field,
-        -- fields outside the known set are kept, not judged (DESIGN.md, "Schema evolution")
-        len(list_filter(
-            object_keys, lambda k: k not in ({{ known_keys }})
-        )) > 0 as has_unknown_fields
+        {{ list_count_in('object_keys', known_keys) }}
+        > {{ list_count_in('object_keys', known_keys, distinct=true) }} as has_repeated_field
     from fields_named
 ),
 
@@ -123,10 +119,10 @@ defaulted as (
     -- schema v1 purchases carry no currency: they are USD; a refund without one takes its
     -- purchase's, which only gold can know (doc block `event_money`)
     select
-        * replace (
-            case when event_type = 'purchase' then coalesce(currency, 'USD') else currency end
-                as currency
-        )
+        *,
+        case
+            when event_type = 'purchase' then coalesce(currency, 'USD') else currency
+        end as currency_or_default
     from typed
 ),
 
@@ -137,7 +133,7 @@ priced as (
     from defaulted
     left join fx_rates
         on
-            defaulted.currency = fx_rates.currency
+            defaulted.currency_or_default = fx_rates.currency
             and defaulted.event_ts::date >= fx_rates.valid_from
             and (fx_rates.valid_to is null or defaulted.event_ts::date < fx_rates.valid_to)
 ),
@@ -165,7 +161,7 @@ judged as (
                 then 'invalid_tax'
             when
                 event_type in ('purchase', 'refund')
-                and currency is not null
+                and currency_or_default is not null
                 and usd_per_unit is null
                 then 'unknown_currency'
         end as quarantine_reason
@@ -175,25 +171,12 @@ judged as (
 unknown_fields_kept as (
     select
         *,
-        -- every unknown key with its value as sent, in order, repeated keys included (an object
-        -- built by key would have to drop one); keys and values are zipped by position, so
-        -- only the lines that have some are read again, and `judged` is read once (a second
-        -- read would make DuckDB materialize every column of it, 10M rows in a full build)
-        case
-            when has_unknown_fields
-                then (
-                    '{' || array_to_string(
-                        list_transform(
-                            list_filter(
-                                list_zip(object_keys, json_extract(payload, '$.*')),
-                                lambda pair: pair[1] not in ({{ known_keys }})
-                            ),
-                            lambda pair: to_json(pair[1])::varchar || ':' || pair[2]::varchar
-                        ),
-                        ','
-                    ) || '}'
-                )::json
-        end as extra_fields
+        -- fields outside the known set are kept, not judged (DESIGN.md, "Schema evolution"):
+        -- each unknown key with its value as sent; computed from this step's columns, so that
+        -- `judged` is read once (a second read would make DuckDB materialize every column of
+        -- it, 10M rows in a full build)
+        {{ json_object_without('payload', 'raw_line', 'object_keys', known_event_keys(fields)) }}
+            as extra_fields
     from judged
 ),
 
@@ -210,7 +193,7 @@ with_extras as (
             and unknown_fields_kept.line_number = earlier_verdicts.line_number
 ),
 
-final as (
+shaped as (
     select
         -- ids
         source_file,
@@ -230,7 +213,7 @@ final as (
         -- attributes
         event_type,
         schema_version,
-        currency,
+        currency_or_default as currency,
         acquisition_channel,
         page,
         extra_fields,
@@ -244,15 +227,20 @@ final as (
         -- timestamps
         event_ts,
         event_ts::date as event_date,
-        ingested_at,
+        ingested_at
+    from with_extras
+),
 
+final as (
+    select
+        *,
         -- two lines with the same event_id conflict when their normalized content differs,
         -- whatever the spelling of their timestamp or the order of their keys
         {{ content_hash(
             (fields | rejectattr('name', 'eq', 'event_id') | map(attribute='name') | list)
             + ['extra_fields']
         ) }} as content_hash
-    from with_extras
+    from shaped
 )
 
 select * from final

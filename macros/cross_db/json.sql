@@ -1,0 +1,127 @@
+{#- Reading a JSON document, per engine (DESIGN.md, "Spark"). A document is DuckDB's JSON
+    value or Spark's VARIANT; JSON types are named as DuckDB names them (VARCHAR, BIGINT,
+    UBIGINT, DOUBLE, BOOLEAN, NULL, OBJECT, ARRAY), which the rules compare against. -#}
+
+{% macro json_document(text) -%}
+    {#- The JSON document a text holds, or null when it is not valid JSON. An object with a
+        repeated key is a document (the parse judges repeated fields itself). -#}
+    {{- adapter.dispatch('json_document', 'lakehouse')(text) -}}
+{%- endmacro %}
+
+{% macro duckdb__json_document(text) -%}
+    try_cast({{ text }} as json)
+{%- endmacro %}
+
+{% macro spark__json_document(text) -%}
+    {#- with spark.sql.variant.allowDuplicateKeys (profiles.yml): a repeated key keeps its last
+        value instead of making the line invalid -#}
+    try_parse_json({{ text }})
+{%- endmacro %}
+
+
+{% macro json_types_at(document, paths) -%}
+    {#- A list of the JSON types of the values at each path (null where a path is missing), in
+        one read of the document where the engine can. Items are read with list_item, from 1. -#}
+    {{- adapter.dispatch('json_types_at', 'lakehouse')(document, paths) -}}
+{%- endmacro %}
+
+{% macro duckdb__json_types_at(document, paths) -%}
+    json_type({{ document }}, [{{ sql_strings(paths) }}])
+{%- endmacro %}
+
+{% macro spark__json_types_at(document, paths) -%}
+    {#- schema_of_variant names Spark's types (STRING, BIGINT, DECIMAL(p,s), DOUBLE, BOOLEAN,
+        VOID, OBJECT<...>, ARRAY<...>): named here as DuckDB names them. A decimal with no
+        fraction digits was written as an integer; with some, as a number with a point. -#}
+    transform(
+        array(
+            {%- for path in paths %}
+            schema_of_variant(variant_get({{ document }}, {{ sql_quote(path) }})){{ "," if not loop.last }}
+            {%- endfor %}
+        ),
+        spark_type -> case
+            when spark_type = 'STRING' then 'VARCHAR'
+            when spark_type in ('TINYINT', 'SMALLINT', 'INT', 'BIGINT') then 'BIGINT'
+            when spark_type rlike '^DECIMAL[(][0-9]+,0[)]$' then 'BIGINT'
+            when spark_type like 'DECIMAL%' or spark_type in ('FLOAT', 'DOUBLE') then 'DOUBLE'
+            when spark_type = 'VOID' then 'NULL'
+            when spark_type like 'OBJECT%' then 'OBJECT'
+            when spark_type like 'ARRAY%' then 'ARRAY'
+            else spark_type
+        end
+    )
+{%- endmacro %}
+
+
+{% macro json_texts_at(document, paths) -%}
+    {#- A list of the values at each path as text (a string without its quotes, a number as
+        written, an object or array as JSON; null where missing or JSON null), in one read
+        of the document where the engine can. -#}
+    {{- adapter.dispatch('json_texts_at', 'lakehouse')(document, paths) -}}
+{%- endmacro %}
+
+{% macro duckdb__json_texts_at(document, paths) -%}
+    json_extract_string({{ document }}, [{{ sql_strings(paths) }}])
+{%- endmacro %}
+
+{% macro spark__json_texts_at(document, paths) -%}
+    array(
+        {%- for path in paths %}
+        try_variant_get({{ document }}, {{ sql_quote(path) }}, 'string'){{ "," if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}
+
+
+{% macro json_object_keys_of(document, text) -%}
+    {#- The keys of a JSON object in the order sent, a repeated key as often as it is sent.
+        DuckDB reads them from the document, Spark from the text (its VARIANT keeps one value
+        per key). -#}
+    {{- adapter.dispatch('json_object_keys_of', 'lakehouse')(document, text) -}}
+{%- endmacro %}
+
+{% macro duckdb__json_object_keys_of(document, text) -%}
+    json_keys({{ document }})
+{%- endmacro %}
+
+{% macro spark__json_object_keys_of(document, text) -%}
+    json_object_keys({{ text }})
+{%- endmacro %}
+
+
+{% macro json_object_without(document, text, object_keys, keys) -%}
+    {#- The JSON object of the document's members whose key is not among `keys`, each value as
+        sent; null when none is left. DuckDB keeps every member in the order sent, a repeated
+        key included; Spark keeps one value per key (the last), ordered by key. -#}
+    {{- adapter.dispatch('json_object_without', 'lakehouse')(document, text, object_keys, keys) -}}
+{%- endmacro %}
+
+{% macro duckdb__json_object_without(document, text, object_keys, keys) -%}
+    {#- keys and values zipped by position, so that a repeated key is kept (an object built by
+        key would have to drop one) -#}
+    case
+        when len(list_filter({{ object_keys }}, lambda k: k not in ({{ sql_strings(keys) }}))) > 0
+            then (
+                '{' || array_to_string(
+                    list_transform(
+                        list_filter(
+                            list_zip({{ object_keys }}, json_extract({{ document }}, '$.*')),
+                            lambda pair: pair[1] not in ({{ sql_strings(keys) }})
+                        ),
+                        lambda pair: to_json(pair[1])::varchar || ':' || pair[2]::varchar
+                    ),
+                    ','
+                ) || '}'
+            )::json
+    end
+{%- endmacro %}
+
+{% macro spark__json_object_without(document, text, object_keys, keys) -%}
+    case
+        when size(filter({{ object_keys }}, k -> k not in ({{ sql_strings(keys) }}))) > 0
+            then to_json(map_filter(
+                variant_get({{ document }}, '$', 'map<string, variant>'),
+                (k, v) -> k not in ({{ sql_strings(keys) }})
+            ))
+    end
+{%- endmacro %}
