@@ -42,8 +42,8 @@ test-python: venv
 
 lint: venv  ## sqlfluff on the SQL (models, tests, analyses), ruff and mypy --strict on the Python
 	$(BIN)/sqlfluff lint models tests analyses
-	$(BIN)/ruff check scripts tests/python
-	$(BIN)/mypy --strict scripts tests/python
+	$(BIN)/ruff check scripts tests/python tests/sqlfluff_library
+	$(BIN)/mypy --strict scripts tests/python tests/sqlfluff_library
 
 report: venv  ## the metrics report: one self-contained HTML page from the gold tables
 	$(BIN)/python scripts/metrics_report.py

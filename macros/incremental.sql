@@ -9,7 +9,7 @@
 
 {% macro duckdb__ingested_since_last_run(column) -%}
     {{ column }} > (
-        select coalesce(max(existing.ingested_at), '-infinity'::timestamptz)
+        select coalesce(max(existing.ingested_at), {{ before_any_instant() }})
         from {{ this }} as existing
     )
 {%- endmacro %}
@@ -81,10 +81,10 @@
         database=target.database, schema='audit', identifier='dbt_run_results') -%}
     {%- if audit is none -%}{{ return(none) }}{%- endif -%}
     {%- set found = run_query(
-        "select max(run_started_at)::varchar from " ~ audit
+        "select cast(max(run_started_at) as string) from " ~ audit
         ~ " where node_id = " ~ sql_quote(model.unique_id) ~ " and status = 'success'"
     ).columns[0].values()[0] -%}
-    {{ return(none if found is none else "'" ~ found ~ "'::timestamptz") }}
+    {{ return(none if found is none else "cast('" ~ found ~ "' as " ~ instant_type() ~ ")") }}
 {% endmacro %}
 
 
@@ -114,8 +114,17 @@
         the predicate selects (built with `among`, which selects every row when the model is
         rebuilt whole). -#}
     {%- if not is_incremental() -%}{{ return('') }}{%- endif -%}
-    delete from {{ this }} where {{ predicate }}
+    {{ adapter.dispatch('forget_rows', 'lakehouse')(predicate) }}
 {% endmacro %}
+
+{% macro duckdb__forget_rows(predicate) -%}
+    delete from {{ this }} where {{ predicate }}
+{%- endmacro %}
+
+{% macro spark__forget_rows(predicate) -%}
+    {#- Parquet tables take no DELETE -#}
+    {{ spark_full_refresh_only(this) }}
+{%- endmacro %}
 
 
 {% macro touched_days(date_column='date') %}
@@ -210,7 +219,7 @@
     {%- if since is none -%}{{ return(none) }}{%- endif -%}
     {#- read now, before the pre-hook forgets rows: the model and its pre-hook agree on it -#}
     {%- set latest_week = run_query(
-        "select max(activity_week)::varchar from " ~ this).columns[0].values()[0] -%}
+        "select cast(max(activity_week) as string) from " ~ this).columns[0].values()[0] -%}
     {%- set built_week = sql_quote(latest_week) ~ '::date' if latest_week else 'bounds.as_of_week' -%}
     {%- set weeks -%}
         select cast(date_trunc('week', event_date) as date)
@@ -247,7 +256,7 @@
         {{ return("'-infinity'::date") }}
     {%- endif -%}
     {%- set first_changed = run_query(
-        "select coalesce(min(coalesce(closes.month_start, built.month_start)), '9999-12-31')::varchar"
+        "select cast(coalesce(min(coalesce(closes.month_start, built.month_start)), '9999-12-31') as string)"
         ~ " from (select month_start, date_day as close_date from " ~ ref('util_calendar_days')
         ~ " where is_month_close) as closes"
         ~ " full outer join (select distinct " ~ month_column ~ " as month_start, "

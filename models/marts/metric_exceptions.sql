@@ -23,7 +23,7 @@ user_exceptions as (
     select
         'cohorts' as area,
         'user_without_signup' as exception,
-        cast(null as varchar) as channel,
+        cast(null as string) as channel,
         count(*) filter (where not has_signup) as occurrences,
         cast(null as decimal(38, 10)) as amount_usd
     from user_revenue
@@ -33,7 +33,7 @@ user_exceptions as (
     select
         'acquisition' as area,
         'signup_channel_unknown' as exception,
-        cast(null as varchar) as channel,
+        cast(null as string) as channel,
         count(*) filter (where has_signup and channel = 'Unknown') as occurrences,
         cast(null as decimal(38, 10)) as amount_usd
     from user_revenue
@@ -54,7 +54,7 @@ refund_exceptions as (
         select
             'revenue' as area,
             '{{ flag }}' as exception,
-            cast(null as varchar) as channel,
+            cast(null as string) as channel,
             count(*) filter (where is_{{ flag }}) as occurrences,
             coalesce(sum(amount_usd) filter (where is_{{ flag }}), 0) as amount_usd
         from refunds

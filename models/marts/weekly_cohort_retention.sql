@@ -55,14 +55,12 @@ cohorts as (
 
 -- every week from the cohort's own to the as-of week, so quiet weeks show zero
 all_cohort_weeks as (
+    {%- set weeks_so_far = weeks_between('cohorts.cohort_week', 'calendar_bounds.as_of_week') %}
     select
         cohorts.cohort_week,
         cohorts.cohort_size,
         cohorts.is_recomputed_whole,
-        cast(
-            unnest(range(0, (calendar_bounds.as_of_week - cohorts.cohort_week) // 7 + 1))
-            as integer
-        ) as weeks_since_signup
+        cast({{ integers_from_to(0, weeks_so_far) }} as integer) as weeks_since_signup
     from cohorts
     cross join calendar_bounds
 ),
@@ -113,7 +111,7 @@ user_active_weeks as (
 member_active_weeks as (
     select
         cohort_members.cohort_week,
-        cast((user_active_weeks.week_start - cohort_members.cohort_week) // 7 as integer)
+        {{ weeks_between('cohort_members.cohort_week', 'user_active_weeks.week_start') }}
             as weeks_since_signup
     from user_active_weeks
     inner join cohort_members

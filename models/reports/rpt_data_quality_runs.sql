@@ -48,13 +48,13 @@ previous_run as (
         limit 1
     {%- else %}
         select
-            null::timestamptz as reported_at,
-            null::timestamptz as latest_event_ts
+            cast(null as {{ instant_type() }}) as reported_at,
+            cast(null as {{ instant_type() }}) as latest_event_ts
     {%- endif %}
 ),
 
 batch_since as (
-    select coalesce(max(reported_at), '-infinity'::timestamptz) as ingested_after
+    select coalesce(max(reported_at), {{ before_any_instant() }}) as ingested_after
     from previous_run
 ),
 
@@ -165,7 +165,7 @@ volume_history as (
 final as (
     select
         '{{ invocation_id }}' as invocation_id,
-        '{{ run_started_at }}'::timestamptz as run_started_at,
+        {{ run_started_instant() }} as run_started_at,
 
         -- the lakehouse after the run
         line_counts.raw_files,
@@ -205,7 +205,7 @@ final as (
         -- how far this run's volume is from the recent average, as a factor >= 1
         greatest(volume_history.volume_ratio, 1 / volume_history.volume_ratio)
             as batch_volume_deviation,
-        date_diff('hour', event_counts.latest_event_ts, '{{ run_started_at }}'::timestamptz)
+        {{ hours_between('event_counts.latest_event_ts', run_started_instant()) }}
             as hours_since_latest_event
     from line_counts
     cross join verdict_counts

@@ -49,12 +49,11 @@ final as (
         -- an as-of day before every date of the data would leave every gold table empty
         case
             when as_of_date < first_date
-                then error(
-                        concat(
-                            'var as_of_date (', as_of_date, ') is before the first date of the',
-                            ' data (', first_date, '): every gold table would be empty'
-                        )
-                    )
+                then {{ raise_error(
+                        "concat('var as_of_date (', cast(as_of_date as string), ') is before"
+                        ~ " the first date of the data (', cast(first_date as string),"
+                        ~ " '): every gold table would be empty')"
+                    ) }}
             else as_of_date
         end as as_of_date,
         cast(date_trunc('month', first_date) as date) as first_month,

@@ -8,7 +8,7 @@ bounds as (
 ),
 
 days as (
-    select cast(unnest(generate_series(first_date, as_of_date, interval 1 day)) as date) as date_day
+    select {{ days_from_to('first_date', 'as_of_date') }} as date_day
     from bounds
 ),
 

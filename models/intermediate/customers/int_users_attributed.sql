@@ -87,7 +87,7 @@ final as (
         -- no signup, or a channel the seed does not know: the channel is unknown
         coalesce(signups_with_channel.channel, 'Unknown') as channel,
         -- the run that computed the row: the models that follow recompute what changed
-        '{{ run_started_at }}'::timestamptz as computed_at
+        {{ run_started_instant() }} as computed_at
     from known_users
     left join signups_with_channel
         on known_users.user_id = signups_with_channel.user_id

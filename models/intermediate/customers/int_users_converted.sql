@@ -45,7 +45,7 @@ conversion_candidates as (
     -- a subscription starts at the beginning of its start day (UTC)
     select
         user_id,
-        cast(start_date as timestamptz) as converted_at,
+        cast(start_date as {{ instant_type() }}) as converted_at,
         'subscription_start' as conversion_type,
         subscription_id as conversion_source_id
     from subscriptions

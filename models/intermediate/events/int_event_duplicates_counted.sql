@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='merge',
+        incremental_strategy=upsert_strategy(),
         unique_key='event_id',
         on_schema_change='fail',
         pre_hook="{{ forget_replaced_events(this, ref('int_events_parsed')) }}",

@@ -24,8 +24,8 @@ verdicts as (
 
 on_disk as (
     -- the files now on disk (names and sizes only: no content is read)
-    select parse_filename(filename) as source_file
-    from read_blob({{ sql_quote(raw_file_glob('app', 'events')) }})
+    select file_name as source_file
+    from ({{ raw_files_on_disk(raw_file_glob('app', 'events')) }}) as listed
 ),
 
 accepted as (

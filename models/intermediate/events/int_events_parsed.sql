@@ -67,10 +67,10 @@ decoded as (
 extracted as (
     -- two reads of the document, each with a list of paths: the JSON types that rules judge,
     -- and every known field as text (one read per field would parse the line again each time)
+    {%- set typed_paths = ['$'] + (fields_with_json_type | map(attribute='path') | list) %}
     select
         *,
-        {{ json_types_at('payload', ['$'] + (fields_with_json_type | map(attribute='path') | list)) }}
-            as json_types,
+        {{ json_types_at('payload', typed_paths) }} as json_types,
         {{ json_texts_at('payload', fields | map(attribute='path') | list) }} as texts
     from decoded
 ),
@@ -134,8 +134,8 @@ priced as (
     left join fx_rates
         on
             defaulted.currency_or_default = fx_rates.currency
-            and defaulted.event_ts::date >= fx_rates.valid_from
-            and (fx_rates.valid_to is null or defaulted.event_ts::date < fx_rates.valid_to)
+            and cast(defaulted.event_ts as date) >= fx_rates.valid_from
+            and (fx_rates.valid_to is null or cast(defaulted.event_ts as date) < fx_rates.valid_to)
 ),
 
 judged as (
@@ -226,7 +226,7 @@ shaped as (
 
         -- timestamps
         event_ts,
-        event_ts::date as event_date,
+        cast(event_ts as date) as event_date,
         ingested_at
     from with_extras
 ),

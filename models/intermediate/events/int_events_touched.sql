@@ -75,7 +75,7 @@ earlier_readings as (
     -- a line read again was this event before: where it counted then (its type unknown)
     select
         replaced_event_id as event_id,
-        null::varchar as event_type,
+        cast(null as string) as event_type,
         replaced_user_id as user_id,
         replaced_event_date as event_date
     from batch
@@ -116,7 +116,7 @@ final as (
         touched_keys.user_id,
         touched_keys.event_date,
         watermark.ingested_at,
-        '{{ run_started_at }}'::timestamptz as recorded_at
+        {{ run_started_instant() }} as recorded_at
     from touched_keys
     cross join watermark
     -- a full refresh touches nothing: gold is rebuilt whole
@@ -126,12 +126,12 @@ final as (
 
     -- the run's watermark, kept also when nothing was touched
     select
-        null::varchar as event_id,
-        null::varchar as event_type,
-        null::varchar as user_id,
-        null::date as event_date,
+        cast(null as string) as event_id,
+        cast(null as string) as event_type,
+        cast(null as string) as user_id,
+        cast(null as date) as event_date,
         ingested_at,
-        '{{ run_started_at }}'::timestamptz as recorded_at
+        {{ run_started_instant() }} as recorded_at
     from watermark
 )
 

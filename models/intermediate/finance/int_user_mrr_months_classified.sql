@@ -100,7 +100,7 @@ paid_before as (
         group by user_id
     {%- else %}
         select
-            cast(null as varchar) as user_id,
+            cast(null as string) as user_id,
             cast(null as date) as first_paid_month
         where false
     {%- endif %}
@@ -140,7 +140,7 @@ final as (
         cast(mrr_usd - previous_mrr_usd as decimal(38, 10)) as mrr_change_usd,
         -- the close the row was read at: a later run recomputes the month when it moves
         close_date,
-        '{{ run_started_at }}'::timestamptz as computed_at
+        {{ run_started_instant() }} as computed_at
     from with_first_paid_month
 )
 

@@ -79,7 +79,7 @@ final as (
         cast(coalesce(revenue_by_user.refunds_usd, 0) as decimal(38, 10)) as refunds_usd,
         -- the as-of day the row was computed for, and the run: what follows recomputes changes
         calendar_bounds.as_of_date,
-        '{{ run_started_at }}'::timestamptz as computed_at
+        {{ run_started_instant() }} as computed_at
     from users_as_of
     cross join calendar_bounds
     left join revenue_by_user
