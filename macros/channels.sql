@@ -1,3 +1,4 @@
 {% macro channel_alias_key(expression) -%}
-    lower(regexp_replace(trim({{ expression }}), '\s+', ' ', 'g'))
+    {#- trimmed, lowercased, each run of white space as one space -#}
+    lower({{ regexp_replace_all('trim(' ~ expression ~ ')', '\\s+', "' '") }})
 {%- endmacro %}

@@ -220,7 +220,7 @@
     {#- read now, before the pre-hook forgets rows: the model and its pre-hook agree on it -#}
     {%- set latest_week = run_query(
         "select cast(max(activity_week) as string) from " ~ this).columns[0].values()[0] -%}
-    {%- set built_week = sql_quote(latest_week) ~ '::date' if latest_week else 'bounds.as_of_week' -%}
+    {%- set built_week = 'cast(' ~ sql_quote(latest_week) ~ ' as date)' if latest_week else 'bounds.as_of_week' -%}
     {%- set weeks -%}
         select cast(date_trunc('week', event_date) as date)
         from ({{ touched_since(since, 'event_date') }})
@@ -247,13 +247,14 @@
     {#- For an incremental table with rows per month close: the first month to recompute, as an
         SQL date literal (that month and every later one are recomputed): the first month whose
         close moved (the as-of day moved in the running month, or a month closed and another
-        began), appeared or went; '-infinity' to rebuild it whole (no build to start from, or a
+        began), appeared or went; 0001-01-01 to rebuild it whole (no build to start from, or a
         subscriptions snapshot rebuilt since). Read before the pre-hook forgets rows, so the
         model and its pre-hook agree. -#}
     {%- set since = last_success_at() -%}
     {%- if since is none
         or rebuilt_since(ref('int_subscriptions_deduplicated'), 'deduplicated_at', since) -%}
-        {{ return("'-infinity'::date") }}
+        {#- not '-infinity', which is DuckDB's alone -#}
+        {{ return("cast('0001-01-01' as date)") }}
     {%- endif -%}
     {%- set first_changed = run_query(
         "select cast(coalesce(min(coalesce(closes.month_start, built.month_start)), '9999-12-31') as string)"
@@ -264,5 +265,5 @@
         ~ " on closes.month_start = built.month_start"
         ~ " where closes.close_date is distinct from built.close_date"
     ).columns[0].values()[0] -%}
-    {{ return("'" ~ first_changed ~ "'::date") }}
+    {{ return("cast('" ~ first_changed ~ "' as date)") }}
 {% endmacro %}

@@ -17,12 +17,15 @@
     {#- The fields of one CSV line (comma-separated, RFC 4180 quoting) as a list of text: a
         quoted field loses its quotes and its doubled quotes become one. Each field is matched
         after a comma, with one put before the line, so that an empty first field is one. -#}
-    list_transform(
-        regexp_extract_all(',' || {{ line }}, ',("(?:[^"]|"")*"|[^,]*)', 1),
-        lambda piece: case
-            when len(piece) >= 2 and starts_with(piece, '"') and ends_with(piece, '"')
-                then replace(piece[2:-2], '""', '"')
+    {%- set pieces -%}
+        regexp_extract_all(',' || {{ line }}, ',("(?:[^"]|"")*"|[^,]*)', 1)
+    {%- endset -%}
+    {%- set unquoted -%}
+        case
+            when length(piece) >= 2 and piece like '"%"'
+                then replace(substr(piece, 2, length(piece) - 2), '""', '"')
             else piece
         end
-    )
+    {%- endset -%}
+    {{ list_transform(pieces, 'piece', unquoted) }}
 {%- endmacro %}

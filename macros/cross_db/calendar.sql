@@ -30,16 +30,16 @@
 
 {% macro integers_from_to(first, last) -%}
     {#- A set-returning expression for the select list: one row per integer from first to last,
-        both included. -#}
+        both included, as INTEGER (a generator cannot be wrapped in a cast in Spark). -#}
     {{- adapter.dispatch('integers_from_to', 'lakehouse')(first, last) -}}
 {%- endmacro %}
 
 {% macro duckdb__integers_from_to(first, last) -%}
-    unnest(generate_series({{ first }}, {{ last }}))
+    cast(unnest(generate_series({{ first }}, {{ last }})) as integer)
 {%- endmacro %}
 
 {% macro spark__integers_from_to(first, last) -%}
-    explode(sequence({{ first }}, {{ last }}))
+    explode(sequence(cast({{ first }} as int), cast({{ last }} as int)))
 {%- endmacro %}
 
 
@@ -81,4 +81,21 @@
 {% macro before_any_instant() -%}
     {#- An instant earlier than any the data holds: the watermark of a first run. -#}
     cast('0001-01-01 00:00:00+00:00' as {{ instant_type() }})
+{%- endmacro %}
+
+
+{% macro try_date(text) -%}
+    {#- The date a text holds (year-month-day, with or without a time after it), or null. -#}
+    {{- adapter.dispatch('try_date', 'lakehouse')(text) -}}
+{%- endmacro %}
+
+{% macro duckdb__try_date(text) -%}
+    try_cast({{ text }} as date)
+{%- endmacro %}
+
+{% macro spark__try_date(text) -%}
+    {#- Spark's cast also reads a year alone or a year and month as a date, DuckDB's does not -#}
+    case
+        when trim({{ text }}) rlike '^[0-9]+-[0-9]{1,2}-[0-9]{1,2}' then try_cast({{ text }} as date)
+    end
 {%- endmacro %}

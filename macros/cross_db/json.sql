@@ -125,3 +125,32 @@
             ))
     end
 {%- endmacro %}
+
+
+{% macro json_array_items(document) -%}
+    {#- The items of a JSON array document as a list of documents (what it gives for any other
+        document differs by engine: test that it is an array first). -#}
+    {{- adapter.dispatch('json_array_items', 'lakehouse')(document) -}}
+{%- endmacro %}
+
+{% macro duckdb__json_array_items(document) -%}
+    json_extract({{ document }}, '$[*]')
+{%- endmacro %}
+
+{% macro spark__json_array_items(document) -%}
+    try_variant_get({{ document }}, '$', 'array<variant>')
+{%- endmacro %}
+
+
+{% macro json_text(document) -%}
+    {#- A JSON document written as compact JSON text (Spark writes an object's keys sorted). -#}
+    {{- adapter.dispatch('json_text', 'lakehouse')(document) -}}
+{%- endmacro %}
+
+{% macro duckdb__json_text(document) -%}
+    cast({{ document }} as varchar)
+{%- endmacro %}
+
+{% macro spark__json_text(document) -%}
+    to_json({{ document }})
+{%- endmacro %}

@@ -306,3 +306,35 @@
         "select file_name from (" ~ raw_files_on_disk(glob) ~ ") as on_disk"
     ).columns[0].values() | list) }}
 {%- endmacro %}
+
+
+{% macro read_raw_files(glob) -%}
+    {#- A query reading each file that matches a glob whole: source_file (its name), file_text
+        (its text, null when it is not UTF-8) and content_text (its bytes as text whatever they
+        are, for quarantine: DuckDB shows a byte that is not UTF-8 escaped, Spark as U+FFFD). -#}
+    {{- adapter.dispatch('read_raw_files', 'lakehouse')(glob) -}}
+{%- endmacro %}
+
+{% macro duckdb__read_raw_files(glob) -%}
+    select
+        parse_filename(filename) as source_file,
+        try(decode(content)) as file_text,
+        cast(content as varchar) as content_text
+    from read_blob({{ sql_quote(glob) }})
+{%- endmacro %}
+
+{% macro spark__read_raw_files(glob) -%}
+    {#- binaryFile lists the glob's directory (as raw_files_on_disk), then reads the content -#}
+    {%- set folder, pattern = glob.rsplit('/', 1) if '/' in glob else ('.', glob) -%}
+    select
+        file_name as source_file,
+        case when is_valid_utf8(file_string) then file_string end as file_text,
+        make_valid_utf8(file_string) as content_text
+    from (
+        select
+            regexp_extract(path, '([^/]*)$', 1) as file_name,
+            cast(content as string) as file_string
+        from binaryFile.{{ spark_path(folder) }}
+    )
+    where file_name rlike {{ sql_quote(glob_regex(pattern)) }}
+{%- endmacro %}

@@ -37,3 +37,20 @@
         {%- endfor %}
     ))
 {%- endmacro %}
+
+
+{% macro regexp_replace_all(text, pattern, replacement) -%}
+    {#- Every match of a regular expression replaced (the replacement a SQL expression). The
+        pattern is written once, as RE2 and Java read it (\s: white space, a vertical tab
+        too in Java); each engine gets it as its string literal must spell it. -#}
+    {{- adapter.dispatch('regexp_replace_all', 'lakehouse')(text, pattern, replacement) -}}
+{%- endmacro %}
+
+{% macro duckdb__regexp_replace_all(text, pattern, replacement) -%}
+    regexp_replace({{ text }}, {{ sql_quote(pattern) }}, {{ replacement }}, 'g')
+{%- endmacro %}
+
+{% macro spark__regexp_replace_all(text, pattern, replacement) -%}
+    {#- Spark unescapes backslashes in string literals: each is doubled -#}
+    regexp_replace({{ text }}, {{ sql_quote(pattern | replace('\\', '\\\\')) }}, {{ replacement }})
+{%- endmacro %}

@@ -60,7 +60,7 @@ all_cohort_weeks as (
         cohorts.cohort_week,
         cohorts.cohort_size,
         cohorts.is_recomputed_whole,
-        cast({{ integers_from_to(0, weeks_so_far) }} as integer) as weeks_since_signup
+        {{ integers_from_to(0, weeks_so_far) }} as weeks_since_signup
     from cohorts
     cross join calendar_bounds
 ),

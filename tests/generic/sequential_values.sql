@@ -20,7 +20,7 @@ where
     previous_value is not null
     {%- if datepart %}
         and cast({{ column_name }} as timestamp)
-        <> cast(previous_value as timestamp) + interval ({{ interval }}) {{ datepart }}
+        <> cast(previous_value as timestamp) + interval {{ interval | int }} {{ datepart }}
     {%- else %}
         and {{ column_name }} <> previous_value + {{ interval }}
     {%- endif %}

@@ -40,7 +40,7 @@ final as (
         source_file,
         record_index,
         -- when this snapshot was built: the incremental per-user models rebuild whole after it
-        '{{ run_started_at }}'::timestamptz as deduplicated_at
+        {{ run_started_instant() }} as deduplicated_at
     from ranked
 )
 

@@ -16,28 +16,50 @@ records as (
     -- only an object has fields: JSON functions raise on anything else even behind an AND
     select
         *,
-        case when record_json_type = 'OBJECT' then raw_record::json end as record
+        case when record_json_type = 'OBJECT' then {{ json_document('raw_record') }} end as record
     from subscriptions
+),
+
+{%- set field_paths = [
+    '$.subscription_id', '$.user_id', '$.plan_id', '$.currency', '$.status', '$.price',
+    '$.start_date', '$.end_date', '$.created_at',
+] %}
+
+extracted as (
+    -- one read of the record for all its fields
+    select
+        *,
+        {{ json_texts_at('record', field_paths) }} as texts,
+        {{ list_item(json_types_at('record', ['$.price']), 1) }} as price_json_type
+    from records
+),
+
+named as (
+    select
+        *,
+        {%- for path in field_paths %}
+        {{ list_item('texts', loop.index) }} as {{ path[2:] }}_text{{ "," if not loop.last }}
+        {%- endfor %}
+    from extracted
 ),
 
 fields as (
     select
         *,
-        nullif(trim(record ->> 'subscription_id'), '') as subscription_id,
-        nullif(trim(record ->> 'user_id'), '') as user_id,
-        nullif(lower(trim(record ->> 'plan_id')), '') as plan_id,
-        upper(trim(record ->> 'currency')) as currency,
-        lower(trim(record ->> 'status')) as status,
+        nullif(trim(subscription_id_text), '') as subscription_id,
+        nullif(trim(user_id_text), '') as user_id,
+        nullif(lower(trim(plan_id_text)), '') as plan_id,
+        upper(trim(currency_text)) as currency,
+        lower(trim(status_text)) as status,
         -- only a JSON number is a price
         case
-            when json_type(record -> 'price') in ('BIGINT', 'UBIGINT', 'DOUBLE')
-                then try_cast(record ->> 'price' as decimal(18, 4))
+            when price_json_type in ('BIGINT', 'UBIGINT', 'DOUBLE')
+                then try_cast(price_text as decimal(18, 4))
         end as price,
-        record ->> 'end_date' as end_date_text,
-        try_cast(record ->> 'start_date' as date) as start_date,
-        try_cast(record ->> 'end_date' as date) as end_date,
-        try_cast(record ->> 'created_at' as timestamptz) as created_at
-    from records
+        {{ try_date('start_date_text') }} as start_date,
+        {{ try_date('end_date_text') }} as end_date,
+        try_cast(created_at_text as {{ instant_type() }}) as created_at
+    from named
 ),
 
 priced as (

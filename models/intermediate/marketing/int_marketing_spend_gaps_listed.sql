@@ -8,14 +8,18 @@ spend_daily as (
     select * from {{ ref('int_marketing_spend_summed_daily') }}
 ),
 
+spend_bounds as (
+    select
+        min(spend_date) as first_spend_date,
+        max(spend_date) as last_spend_date
+    from spend_daily
+),
+
 covered_days as (
-    select generated_day::date as spend_date
-    from
-        generate_series(
-            (select min(spend_date) from spend_daily)::timestamp,
-            (select max(spend_date) from spend_daily)::timestamp,
-            interval 1 day
-        ) as series (generated_day)
+    -- no spend at all: no bounds, no day
+    select {{ days_from_to('first_spend_date', 'last_spend_date') }} as spend_date
+    from spend_bounds
+    where first_spend_date is not null
 ),
 
 paid_channels as (

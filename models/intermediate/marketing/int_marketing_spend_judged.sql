@@ -24,7 +24,7 @@ headers as (
     -- others); otherwise the file has none, and no line of it can be read safely
     select
         source_file,
-        list_transform(field_values, lambda header_name: lower(trim(header_name))) as column_names
+        {{ list_transform('field_values', 'header_name', 'lower(trim(header_name))') }} as column_names
     from split
     where line_number = 1
 ),
@@ -32,10 +32,10 @@ headers as (
 header_positions as (
     select
         source_file,
-        len(column_names) as field_count,
-        list_position(column_names, 'date') as date_position,
-        list_position(column_names, 'channel') as channel_position,
-        list_position(column_names, 'spend') as spend_position
+        {{ list_length('column_names') }} as field_count,
+        {{ list_position_of('column_names', "'date'") }} as date_position,
+        {{ list_position_of('column_names', "'channel'") }} as channel_position,
+        {{ list_position_of('column_names', "'spend'") }} as spend_position
     from headers
 ),
 
@@ -46,9 +46,9 @@ with_header as (
         header_positions.date_position is not null
         and header_positions.channel_position is not null
         and header_positions.spend_position is not null as file_has_header,
-        split.field_values[header_positions.date_position] as spend_date_text,
-        split.field_values[header_positions.channel_position] as channel_text,
-        split.field_values[header_positions.spend_position] as spend_text
+        {{ list_item('split.field_values', 'header_positions.date_position') }} as spend_date_text,
+        {{ list_item('split.field_values', 'header_positions.channel_position') }} as channel_text,
+        {{ list_item('split.field_values', 'header_positions.spend_position') }} as spend_text
     from split
     left join header_positions
         on split.source_file = header_positions.source_file
@@ -63,7 +63,7 @@ data_lines as (
 typed as (
     select
         data_lines.*,
-        try_cast(data_lines.spend_date_text as date) as spend_date,
+        {{ try_date('data_lines.spend_date_text') }} as spend_date,
         try_cast(data_lines.spend_text as decimal(18, 4)) as spend_usd,
         channel_aliases.channel
     from data_lines
@@ -78,7 +78,7 @@ judged as (
             when reader_error is not null then 'unreadable_line'
             when not file_has_header then 'missing_header'
             when raw_line = '' then 'empty_line'
-            when len(field_values) <> header_field_count then 'wrong_field_count'
+            when {{ list_length('field_values') }} <> header_field_count then 'wrong_field_count'
             when spend_date is null then 'invalid_date'
             -- a typo such as 2204 would stretch every gold calendar to that year
             when {{ outside_valid_dates('spend_date') }} then 'date_out_of_range'

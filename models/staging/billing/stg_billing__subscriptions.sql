@@ -1,55 +1,56 @@
 -- Bronze for subscriptions: each record of each export as JSON text with its file and
 -- position. A file that is not UTF-8, not JSON or not an array is one row with the reason,
 -- holding the file's text. Each file is a full export, so the table is rebuilt from the files.
+-- depends_on: {{ source('billing', 'subscriptions') }}
 
 with
 
-source as (
-    select * from {{ raw_source('billing', 'subscriptions') }}
+files as (
+    {{ read_raw_files(raw_file_glob('billing', 'subscriptions')) }}
 ),
 
-files as (
+documents as (
     select
-        parse_filename(filename) as source_file,
-        try(decode(content)) as file_text,
-        content
-    from source
+        *,
+        {{ json_document('file_text') }} as document
+    from files
 ),
 
 checked as (
-    -- JSON functions raise on invalid JSON even behind an AND: each test guards the next
     select
         *,
         case
             when file_text is null then 'unreadable_file'
-            when not json_valid(file_text) then 'invalid_json_file'
-            when json_type(file_text) <> 'ARRAY' then 'not_an_array'
+            when document is null then 'invalid_json_file'
+            when {{ list_item(json_types_at('document', ['$']), 1) }} <> 'ARRAY' then 'not_an_array'
         end as file_problem
-    from files
+    from documents
 ),
 
 record_lists as (
     select
         source_file,
-        json_extract(case when file_problem is null then file_text end, '$[*]') as records
+        {{ json_array_items('document') }} as records
     from checked
+    where file_problem is null
 ),
 
 records as (
     select
-        source_file,
-        unnest(records) as record,
-        generate_subscripts(records, 1) as record_index
+        record_lists.source_file,
+        numbered.record,
+        numbered.record_index
     from record_lists
+    {{ join_list_items('record_lists.records', 'numbered', 'record', 'record_index') }}
 ),
 
 broken_files as (
     select
         source_file,
-        null::bigint as record_index,
+        cast(null as bigint) as record_index,
         -- the file as text; bytes that are not UTF-8 are shown escaped
-        coalesce(file_text, content::varchar) as raw_record,
-        null::varchar as record_json_type,
+        coalesce(file_text, content_text) as raw_record,
+        cast(null as string) as record_json_type,
         file_problem
     from checked
     where file_problem is not null
@@ -59,12 +60,12 @@ renamed as (
     select
         -- ids
         source_file,
-        record_index::bigint as record_index,
+        cast(record_index as bigint) as record_index,
 
         -- strings
-        record::varchar as raw_record,
-        json_type(record) as record_json_type,
-        null::varchar as file_problem
+        {{ json_text('record') }} as raw_record,
+        {{ list_item(json_types_at('record', ['$']), 1) }} as record_json_type,
+        cast(null as string) as file_problem
     from records
     union all
     select
