@@ -75,7 +75,7 @@
         {%- do prefixes.append(glob.split('/')[-1].split('*')[0] | lower) -%}
     {%- endfor -%}
     {%- set unmatched = [] -%}
-    {%- for file_name in raw_file_names(project_path(var('raw_root')) ~ '/*') | sort
+    {%- for file_name in raw_file_names(project_path(var('raw_root')) ~ '/*') | sort(case_sensitive=true)
         if file_name not in matched -%}
         {%- set looks = namespace(like_a_delivery=false) -%}
         {%- for prefix in prefixes if (file_name | lower).startswith(prefix) -%}

@@ -36,10 +36,10 @@ extracted as (
 
 named as (
     select
-        *,
         {%- for path in field_paths %}
-        {{ list_item('texts', loop.index) }} as {{ path[2:] }}_text{{ "," if not loop.last }}
+            {{ list_item('texts', loop.index) }} as {{ path[2:] }}_text,
         {%- endfor %}
+        *
     from extracted
 ),
 

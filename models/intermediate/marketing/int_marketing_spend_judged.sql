@@ -24,7 +24,7 @@ headers as (
     -- others); otherwise the file has none, and no line of it can be read safely
     select
         source_file,
-        {{ list_transform('field_values', 'header_name', 'lower(trim(header_name))') }} as column_names
+        {{ list_transform('field_values', 'header', 'lower(trim(header))') }} as column_names
     from split
     where line_number = 1
 ),

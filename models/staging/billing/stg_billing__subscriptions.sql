@@ -12,7 +12,7 @@ files as (
 documents as (
     select
         *,
-        {{ json_document('file_text') }} as document
+        {{ json_document('file_text') }} as file_document
     from files
 ),
 
@@ -21,8 +21,9 @@ checked as (
         *,
         case
             when file_text is null then 'unreadable_file'
-            when document is null then 'invalid_json_file'
-            when {{ list_item(json_types_at('document', ['$']), 1) }} <> 'ARRAY' then 'not_an_array'
+            when file_document is null then 'invalid_json_file'
+            when {{ list_item(json_types_at('file_document', ['$']), 1) }} <> 'ARRAY'
+                then 'not_an_array'
         end as file_problem
     from documents
 ),
@@ -30,16 +31,16 @@ checked as (
 record_lists as (
     select
         source_file,
-        {{ json_array_items('document') }} as records
+        {{ json_array_items('file_document') }} as records
     from checked
     where file_problem is null
 ),
 
 records as (
     select
-        record_lists.source_file,
-        numbered.record,
-        numbered.record_index
+        source_file,
+        record,
+        record_index
     from record_lists
     {{ join_list_items('record_lists.records', 'numbered', 'record', 'record_index') }}
 ),
