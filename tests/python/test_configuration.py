@@ -71,7 +71,7 @@ def test_a_raw_file_deleted_after_it_was_read_is_reported(lakehouse: Lakehouse) 
     lakehouse.build()
     second.unlink()
     run = lakehouse.build()
-    assert "WARN 1 accepted_values_int_event_files_reconciled_is_on_disk__True" in run.output
+    assert "WARN 1 accepted_values_int_event_files_reconciled_is_on_disk" in run.output
     assert lakehouse.query("select source_file, is_on_disk from silver.int_event_files_reconciled"
                            " order by 1") == [("events.ndjson", True), ("events_0002.ndjson", False)]
     assert lakehouse.scalar("select count(*) from silver.int_events_deduplicated") == 2
