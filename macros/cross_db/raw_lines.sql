@@ -16,18 +16,24 @@
 {%- endmacro %}
 
 {% macro spark__raw_files_on_disk(glob) -%}
-    {#- The glob's directory is listed and the file names matched by a regular expression: an
-        inline path glob that matches nothing is an error in Spark, where it must be an empty
-        list. binaryFile lists without reading content when `content` is not selected. -#}
-    {%- set folder, pattern = glob.rsplit('/', 1) if '/' in glob else ('.', glob) -%}
     select
         path,
         file_name,
         length as size
-    from (
+    from ({{ spark_files_matching(glob) }}) as listed
+{%- endmacro %}
+
+{% macro spark_files_matching(glob) -%}
+    {#- Spark's binaryFile rows (path, length, content) of the files that match a glob, with
+        file_name. The glob's directory is listed and the names matched by a regular
+        expression: an inline path glob that matches nothing is an error in Spark, where it
+        must be an empty list. binaryFile reads no content unless `content` is selected. -#}
+    {%- set folder, pattern = glob.rsplit('/', 1) if '/' in glob else ('.', glob) -%}
+    select * from (
         select
             path,
             length,
+            content,
             regexp_extract(path, '([^/]*)$', 1) as file_name
         from binaryFile.{{ spark_path(folder) }}
     )
@@ -324,17 +330,14 @@
 {%- endmacro %}
 
 {% macro spark__read_raw_files(glob) -%}
-    {#- binaryFile lists the glob's directory (as raw_files_on_disk), then reads the content -#}
-    {%- set folder, pattern = glob.rsplit('/', 1) if '/' in glob else ('.', glob) -%}
     select
         file_name as source_file,
         case when is_valid_utf8(file_string) then file_string end as file_text,
         make_valid_utf8(file_string) as content_text
     from (
         select
-            regexp_extract(path, '([^/]*)$', 1) as file_name,
+            file_name,
             cast(content as string) as file_string
-        from binaryFile.{{ spark_path(folder) }}
+        from ({{ spark_files_matching(glob) }}) as listed
     )
-    where file_name rlike {{ sql_quote(glob_regex(pattern)) }}
 {%- endmacro %}
