@@ -9,7 +9,7 @@ DEFAULT_DATA_ARGS := --events 14337 --seed 42 --out data
 # pytest workers for make test (one per core of the 2-core CI machine; 0 = no workers, in-process)
 TEST_WORKERS ?= 2
 
-.PHONY: help venv build update test test-python lint generate docs benchmark clean report shell \
+.PHONY: help venv venv-spark build update test test-python lint generate docs benchmark clean report shell \
 	lake-start build-lake lake-stop
 
 help:  ## list the tasks
@@ -23,6 +23,12 @@ $(BIN)/.installed: requirements.txt
 
 venv: $(BIN)/.installed  ## create the local virtualenv from requirements.txt
 
+$(BIN)/.spark-installed: $(BIN)/.installed requirements-spark.txt
+	$(BIN)/pip install --quiet -r requirements-spark.txt
+	touch $@
+
+venv-spark: $(BIN)/.spark-installed  ## add the spark target's packages (pyspark, dbt-spark; Java 17 too)
+
 build: venv  ## dbt build (seeds, models, tests) on the bundled data/
 	@$(BIN)/python scripts/check_lakehouse_free.py
 	$(DBT) build $(DBT_ARGS)
@@ -35,7 +41,7 @@ build: venv  ## dbt build (seeds, models, tests) on the bundled data/
 update: venv  ## the scheduled run: dbt build (no unit tests) only if a raw file or the code changed
 	$(BIN)/python scripts/run_batch.py -- --no-use-colors
 
-test: venv lint test-python  ## the whole test suite: lint, then pytest (which drives dbt)
+test: venv venv-spark lint test-python  ## the whole test suite: lint, then pytest (which drives dbt, on DuckDB, the lake and Spark)
 
 test-python: venv
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15 tests/python

@@ -1,21 +1,13 @@
 {% macro ingested_since_last_run(column='ingested_at') -%}
     {#- `column` may be qualified (new_versions.ingested_at); the model's own is ingested_at -#}
     {%- if is_incremental() -%}
-        {{ adapter.dispatch('ingested_since_last_run', 'lakehouse')(column) }}
+        {{ column }} > (
+            select coalesce(max(existing.ingested_at), {{ before_any_instant() }})
+            from {{ this }} as existing
+        )
     {%- else -%}
         true
     {%- endif -%}
-{%- endmacro %}
-
-{% macro duckdb__ingested_since_last_run(column) -%}
-    {{ column }} > (
-        select coalesce(max(existing.ingested_at), {{ before_any_instant() }})
-        from {{ this }} as existing
-    )
-{%- endmacro %}
-
-{% macro spark__ingested_since_last_run(column) -%}
-    {{ spark_full_refresh_only(this) }}
 {%- endmacro %}
 
 
@@ -36,20 +28,19 @@
         again with the line its re-read started from; nothing to do when no line was, nor in a
         full build, which parses each line's current reading only. -#}
     {%- if not is_incremental() -%}{{ return('') }}{%- endif -%}
-    delete from {{ relation }} as stored
-    using (
-        -- each re-read: the file, the line it started from, and when
-        select distinct
-            source_file,
-            reread_from_line as from_line,
-            ingested_at as read_at
-        from {{ lines }}
-        where reread_from_line is not null
-    ) as reread
-    where
-        stored.source_file = reread.source_file
-        and stored.line_number >= reread.from_line
-        and stored.ingested_at < reread.read_at
+    {%- set superseded -%}
+        exists (
+            -- a re-read of the line's file, from this line or one before it, after the verdict
+            select 1
+            from {{ lines }} as reread
+            where
+                reread.reread_from_line is not null
+                and reread.source_file = stored.source_file
+                and reread.reread_from_line <= stored.line_number
+                and reread.ingested_at > stored.ingested_at
+        )
+    {%- endset -%}
+    {{ delete_rows(relation, superseded) }}
 {% endmacro %}
 
 
@@ -58,14 +49,16 @@
         again in this batch (a grown file's last line, stored while its producer was still
         writing it), so that the model decides them again from all their current versions. -#}
     {%- if is_incremental() -%}
-        delete from {{ relation }}
-        where event_id in (
-            select parsed.replaced_event_id
-            from {{ parsed }} as parsed
-            where
-                parsed.replaced_event_id is not null
-                and {{ ingested_since_last_run('parsed.ingested_at') }}
-        )
+        {%- set replaced -%}
+            event_id in (
+                select parsed.replaced_event_id
+                from {{ parsed }} as parsed
+                where
+                    parsed.replaced_event_id is not null
+                    and {{ ingested_since_last_run('parsed.ingested_at') }}
+            )
+        {%- endset -%}
+        {{ delete_rows(relation, replaced) }}
     {%- endif -%}
 {% endmacro %}
 
@@ -114,17 +107,8 @@
         the predicate selects (built with `among`, which selects every row when the model is
         rebuilt whole). -#}
     {%- if not is_incremental() -%}{{ return('') }}{%- endif -%}
-    {{ adapter.dispatch('forget_rows', 'lakehouse')(predicate) }}
+    {{ delete_rows(this, predicate) }}
 {% endmacro %}
-
-{% macro duckdb__forget_rows(predicate) -%}
-    delete from {{ this }} where {{ predicate }}
-{%- endmacro %}
-
-{% macro spark__forget_rows(predicate) -%}
-    {#- Parquet tables take no DELETE -#}
-    {{ spark_full_refresh_only(this) }}
-{%- endmacro %}
 
 
 {% macro touched_days(date_column='date') %}
@@ -232,12 +216,13 @@
             where recorded_at > {{ since }} and coalesce(event_type, 'signup') = 'signup'
         )
         union
-        select cast(unnest(generate_series(
-            least({{ built_week }}, bounds.as_of_week),
-            greatest({{ built_week }}, bounds.as_of_week),
-            interval 7 day
-        )) as date)
-        from {{ ref('util_calendar_bounds') }} as bounds
+        select cast(date_trunc('week', between_weeks.week_day) as date)
+        from (
+            select {{ days_from_to(
+                'least(' ~ built_week ~ ', bounds.as_of_week)',
+                'greatest(' ~ built_week ~ ', bounds.as_of_week)') }} as week_day
+            from {{ ref('util_calendar_bounds') }} as bounds
+        ) as between_weeks
     {%- endset -%}
     {{ return(weeks) }}
 {% endmacro %}

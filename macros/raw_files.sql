@@ -42,23 +42,6 @@
 {%- endmacro %}
 
 
-{% macro raw_source(source_name, table_name) -%}
-    {#- A raw source's reader over all its files, its glob resolved against the project
-        directory (the source as declared reads a relative raw_root from wherever dbt was
-        started). -#}
-    {%- set reader = source(source_name, table_name) | string -%}
-    {%- if not execute -%}{{ return(reader) }}{%- endif -%}
-    {#- the reader names the glob as the template wrote it, quotes in it not doubled -#}
-    {%- set glob = "'" ~ raw_source_glob(source_name, table_name) ~ "'" -%}
-    {%- if reader.count(glob) != 1 -%}
-        {{ exceptions.raise_compiler_error(
-            "raw_source: the reader of source " ~ source_name ~ "." ~ table_name
-            ~ " must name its glob " ~ glob ~ " exactly once; it is: " ~ reader) }}
-    {%- endif -%}
-    {{- reader.replace(glob, sql_quote(raw_file_glob(source_name, table_name))) -}}
-{%- endmacro %}
-
-
 {% macro assert_raw_files_present() %}
     {#- Fail fast, before any model runs, when a raw source has no file to read. -#}
     {%- if execute and flags.WHICH in ['run', 'build'] -%}

@@ -117,10 +117,12 @@
 {%- endmacro %}
 
 {% macro spark__json_object_without(document, text, object_keys, keys) -%}
+    {#- try_variant_get: Spark may evaluate the branch for a document that is not an object
+        (a JSON array, say), where variant_get raises -#}
     case
         when size(filter({{ object_keys }}, k -> k not in ({{ sql_strings(keys) }}))) > 0
             then to_json(map_filter(
-                variant_get({{ document }}, '$', 'map<string, variant>'),
+                try_variant_get({{ document }}, '$', 'map<string, variant>'),
                 (k, v) -> k not in ({{ sql_strings(keys) }})
             ))
     end

@@ -31,20 +31,6 @@
 {%- endmacro %}
 
 
-{% macro list_count_not_in(list, values) -%}
-    {#- How many items of a list are not among the given SQL values. -#}
-    {{- adapter.dispatch('list_count_not_in', 'lakehouse')(list, values) -}}
-{%- endmacro %}
-
-{% macro duckdb__list_count_not_in(list, values) -%}
-    len(list_filter({{ list }}, lambda k: k not in ({{ values }})))
-{%- endmacro %}
-
-{% macro spark__list_count_not_in(list, values) -%}
-    size(filter({{ list }}, k -> k not in ({{ values }})))
-{%- endmacro %}
-
-
 {% macro join_list_items(list, alias, item, position) -%}
     {#- A join clause giving one row per item of a list column of the tables before it, as
         alias.item with its 1-based alias.position; a null or empty list gives no row. -#}

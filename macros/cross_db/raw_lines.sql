@@ -86,7 +86,14 @@
 {%- endmacro %}
 
 {% macro spark__raw_files_seen(relation) -%}
-    {{ spark_full_refresh_only(relation) }}
+    {#- Spark's reader decodes every line (spark__read_raw_lines): all before the last -#}
+    select
+        source_file,
+        max(file_size_bytes) as file_size_bytes,
+        max(line_number) as last_line,
+        max(line_number) - 1 as decoded_before_last
+    from {{ relation }}
+    group by source_file
 {%- endmacro %}
 
 
@@ -165,7 +172,8 @@
         apart here (`invalid_encoding`, as DuckDB's reader names it; its text with U+FFFD for
         the invalid bytes). The text source has no line number: a file is read in order, in
         splits numbered in order, so monotonically_increasing_id() orders its lines, and
-        row_number() over it is the number.
+        row_number() over it is the number. A grown file is read whole again (every line is
+        numbered, none rejected), and its lines from the re-read's first on are kept.
     -#}
     {%- if not files -%}
         select
@@ -180,17 +188,25 @@
         where false
     {%- else -%}
         {%- for f in files %}
-        select
-            {{ sql_quote(f.file_name) }} as source_file,
-            cast(row_number() over (order by monotonically_increasing_id()) as bigint)
-                as line_number,
-            make_valid_utf8(scan.value) as raw_line,
-            case when not is_valid_utf8(scan.value) then 'invalid_encoding' end as reader_error,
-            cast({{ f.size }} as bigint) as file_size_bytes,
-            cast(null as bigint) as reread_from_line,
-            '{{ invocation_id }}' as ingest_invocation_id,
-            {{ run_started_instant() }} as ingested_at
-        from text.{{ spark_path(f.path) }} as scan
+        select * from (
+            select
+                {{ sql_quote(f.file_name) }} as source_file,
+                cast(row_number() over (order by monotonically_increasing_id()) as bigint)
+                    as line_number,
+                make_valid_utf8(scan.value) as raw_line,
+                case when not is_valid_utf8(scan.value) then 'invalid_encoding' end
+                    as reader_error,
+                cast({{ f.size }} as bigint) as file_size_bytes,
+                cast({{ f.reread_from_line if f.reread_from_line is not none else 'null' }} as bigint)
+                    as reread_from_line,
+                '{{ invocation_id }}' as ingest_invocation_id,
+                {{ run_started_instant() }} as ingested_at
+            from text.{{ spark_path(f.path) }} as scan
+        ) as numbered
+        {%- if f.reread_from_line is not none %}
+        -- a grown file: from its last stored line on
+        where numbered.line_number >= {{ f.reread_from_line }}
+        {%- endif %}
         {{ "union all" if not loop.last }}
         {%- endfor %}
     {%- endif -%}
@@ -237,16 +253,7 @@
         {#- no file was read by this run: nothing to replace, nothing rejected -#}
         {%- if scanned == 0 -%}{{ return('') }}{%- endif -%}
     {%- endif %}
-    delete from {{ relation }} as stored
-    using (
-        select distinct source_file, reread_from_line
-        from {{ relation }}
-        where ingested_at = '{{ run_started_at }}'::timestamptz and reread_from_line is not null
-    ) as reread
-    where
-        stored.source_file = reread.source_file
-        and stored.line_number >= reread.reread_from_line
-        and stored.ingested_at < '{{ run_started_at }}'::timestamptz;
+    {{ delete_rows(relation, lines_read_again(relation)) }};
 
     create or replace temp table rejected_lines as
     select
@@ -300,8 +307,26 @@
 {% endmacro %}
 
 {% macro spark__settle_raw_lines(relation, source_name, table_name) -%}
-    {#- nothing to settle: Spark's reader keeps every line, and a build reads each file once
-        (spark_full_refresh_only) -#}
+    {#- Spark's reader rejects no line: only a grown file's earlier reading to replace -#}
+    {%- if is_incremental() -%}
+        {{ delete_rows(relation, lines_read_again(relation)) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro lines_read_again(relation) -%}
+    {#- Whether a stored line (`stored`) was read again by this run: a line of a grown file,
+        from the line its re-read started at, stored by an earlier run. -#}
+    stored.ingested_at < {{ run_started_instant() }}
+    and exists (
+        select 1
+        from {{ relation }} as reread
+        where
+            reread.ingested_at = {{ run_started_instant() }}
+            and reread.reread_from_line is not null
+            and reread.source_file = stored.source_file
+            and reread.reread_from_line <= stored.line_number
+    )
 {%- endmacro %}
 
 

@@ -5,6 +5,7 @@
         unique_key='event_id',
         on_schema_change='fail',
         pre_hook="{{ forget_replaced_events(this, ref('int_events_parsed')) }}",
+        post_hook="{{ keep_latest_per_key(this, 'event_id', ['ingested_at']) }}",
     )
 }}
 
@@ -12,7 +13,8 @@
 -- many distinct contents, so that duplicate and conflict counts never regroup every version
 -- (DESIGN.md, "Incremental strategy"). A run recounts all versions of the events its batch
 -- brings and merges the counts, so any split into runs ends with the same counts. An event
--- whose line bronze read again is forgotten by the pre-hook and counted again.
+-- whose line bronze read again is forgotten by the pre-hook and counted again. (On Spark, where
+-- the batch is appended, the post-hook keeps an event's recount: its latest line counted.)
 
 with
 

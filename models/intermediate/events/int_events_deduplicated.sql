@@ -1,16 +1,14 @@
+{%- set version_order = ['event_ts', 'source_file', 'line_number'] -%}
 {{
     config(
         materialized='incremental',
         incremental_strategy=upsert_strategy(),
         unique_key='event_id',
         on_schema_change='fail',
-        merge_update_condition=(
-            '(DBT_INTERNAL_SOURCE.event_ts, DBT_INTERNAL_SOURCE.source_file,'
-            ' DBT_INTERNAL_SOURCE.line_number)'
-            ' > (DBT_INTERNAL_DEST.event_ts, DBT_INTERNAL_DEST.source_file,'
-            ' DBT_INTERNAL_DEST.line_number)'
-        ),
+        merge_update_condition=later_version_than_stored(version_order),
         pre_hook="{{ forget_replaced_events(this, ref('int_events_parsed')) }}",
+        post_hook="{{ keep_latest_per_key(this, 'event_id', "
+            ~ version_order | string ~ ") }}",
     )
 }}
 
@@ -20,7 +18,8 @@
 -- are fixed once a version is seen, so the stored winner is the same however the input was
 -- split into runs (doc block `event_dedupe`). Each batch is reduced to its own winners first
 -- (MERGE does not reject duplicate keys in its source); merge_update_condition then replaces
--- a stored row only with a later version. An event whose earlier line bronze read again (a
+-- a stored row only with a later version (on Spark, where the batch is appended, the
+-- post-hook keeps the later one). An event whose earlier line bronze read again (a
 -- grown file's last line) is forgotten by the pre-hook and decided again here over all its
 -- versions: its winner may then be a line of an earlier run, or it may have none left.
 

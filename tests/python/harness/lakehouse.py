@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from harness.spark_warehouse import connect_warehouse
 from lake import LakeSettings
 from lake import connect as connect_lake
 
@@ -55,6 +56,8 @@ class Lakehouse:
     db_path: Path = field(init=False)
     # the lake target's catalog database and data path; None: the default target's DuckDB file
     lake: LakeSettings | None = field(default=None, kw_only=True)
+    # the spark target: tables and metastore in workdir/spark (harness.spark_warehouse)
+    spark: bool = field(default=False, kw_only=True)
 
     def __post_init__(self) -> None:
         self.db_path = self.workdir / "lakehouse.duckdb"
@@ -68,7 +71,13 @@ class Lakehouse:
             "DBT_TARGET_PATH": str(self.workdir / "target"),
             "DBT_LOG_PATH": str(self.workdir / "logs"),
             **self.lake_env(),
+            **self.spark_env(self.workdir),
         }
+
+    def spark_env(self, workdir: Path) -> dict[str, str]:
+        """The variable profiles.yml's spark target reads: where this state's Spark tables and
+        metastore live (none for another target)."""
+        return {"LAKEHOUSE_SPARK_DIR": str(workdir / "spark")} if self.spark else {}
 
     def lake_env(self) -> dict[str, str]:
         """The variables profiles.yml's lake target reads, for this state's lake (none for a
@@ -81,6 +90,8 @@ class Lakehouse:
 
     @property
     def target_args(self) -> list[str]:
+        if self.spark:
+            return ["--target", "spark"]
         return ["--target", "lake"] if self.lake else []
 
     def dbt(self, command: str, *args: str, vars_: dict[str, Any] | None = None) -> DbtRun:
@@ -103,6 +114,8 @@ class Lakehouse:
         use (unqualified names resolve the same way)."""
         if self.lake is not None:
             return connect_lake(self.lake)
+        if self.spark:
+            return connect_warehouse(self.workdir / "spark" / "warehouse")
         return duckdb.connect(str(self.db_path), read_only=True)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:

@@ -69,6 +69,7 @@ class TrustLakehouse(Lakehouse):
             "DBT_TARGET_PATH": str(self.shared_target),
             "DBT_LOG_PATH": str(self.workdir / "logs"),
             **self.lake_env(),
+            **self.spark_env(self.link),
         }
 
     def dbt(self, command: str, *args: str, vars_: dict[str, Any] | None = None) -> DbtRun:

@@ -17,17 +17,19 @@ from harness.trust_lakehouse import TrustLakehouse
 @dataclass(frozen=True)
 class TrustEnv:
     """Where trust-suite states live, and the link and target their dbt runs share. With a
-    lake server, each new state is a DuckLake of its own on it (the lake target)."""
+    lake server, each new state is a DuckLake of its own on it (the lake target); with
+    `spark`, a Spark warehouse of its own (the spark target)."""
 
     root: Path
     lake_server: LakeServer | None = None
+    spark: bool = False
 
     def lakehouse(self, name: str) -> TrustLakehouse:
         workdir = self.root / name
         workdir.mkdir()
         if self.lake_server is None:
             return TrustLakehouse(workdir=workdir, raw_root=workdir / "raw", link=self.link,
-                                  shared_target=self.root / "dbt_target")
+                                  shared_target=self.root / "dbt_target", spark=self.spark)
         return TrustLakehouse(workdir=workdir, raw_root=workdir / "raw", link=self.link,
                               shared_target=self.root / "dbt_target",
                               lake=self.lake_server.new_lake(workdir), lake_server=self.lake_server)

@@ -1,0 +1,95 @@
+{#- Changing rows of a stored table, per engine (DESIGN.md, "Spark"): DuckDB deletes and
+    merges in place; Spark's Parquet tables take neither DELETE nor MERGE (both need Delta,
+    Iceberg or Hudi), so there a change of rows is a rewrite of the table, done only when some
+    row changes. -#}
+
+{% macro delete_rows(relation, predicate) -%}
+    {#- Deletes the rows of `relation` (aliased `stored`) for which `predicate` is true. On
+        DuckDB it is the statement to run (a hook's SQL); on Spark the rewrite runs here and
+        nothing is returned. -#}
+    {{- adapter.dispatch('delete_rows', 'lakehouse')(relation, predicate) -}}
+{%- endmacro %}
+
+{% macro duckdb__delete_rows(relation, predicate) -%}
+    delete from {{ relation }} as stored where {{ predicate }}
+{%- endmacro %}
+
+{% macro spark__delete_rows(relation, predicate) -%}
+    {%- if execute -%}
+        {%- set doomed = run_query(
+            "select count(*) from " ~ relation ~ " as stored where " ~ predicate
+        ).columns[0].values()[0] -%}
+        {%- if doomed > 0 -%}
+            {%- do spark_rewrite_table(relation,
+                "select * from " ~ relation ~ " as stored where not coalesce((" ~ predicate
+                ~ "), false)") -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro upsert_strategy() -%}
+    {#- The incremental strategy of a model whose batches replace rows by key (unique_key):
+        MERGE on DuckDB; on Spark the batch is appended and keep_latest_per_key then keeps one
+        row per key. -#}
+    {{- adapter.dispatch('upsert_strategy', 'lakehouse')() -}}
+{%- endmacro %}
+
+{% macro duckdb__upsert_strategy() -%}
+    merge
+{%- endmacro %}
+
+{% macro spark__upsert_strategy() -%}
+    append
+{%- endmacro %}
+
+
+{% macro later_version_than_stored(order_columns) -%}
+    {#- DuckDB's merge_update_condition of an upserting model: the batch's row replaces the
+        stored one only when it sorts later by `order_columns` (compared in order, as a
+        tuple). The same list orders keep_latest_per_key on Spark. -#}
+    {%- set batch_row, stored_row = [], [] -%}
+    {%- for column in order_columns -%}
+        {%- do batch_row.append('DBT_INTERNAL_SOURCE.' ~ column) -%}
+        {%- do stored_row.append('DBT_INTERNAL_DEST.' ~ column) -%}
+    {%- endfor -%}
+    ({{ batch_row | join(', ') }}) > ({{ stored_row | join(', ') }})
+{%- endmacro %}
+
+
+{% macro keep_latest_per_key(relation, unique_key, order_columns) -%}
+    {#- Post-hook of an upserting model (upsert_strategy): where the append left more than one
+        row per `unique_key`, keeps the one that sorts last by `order_columns`: what DuckDB's
+        MERGE did with later_version_than_stored. -#}
+    {{- adapter.dispatch('keep_latest_per_key', 'lakehouse')(relation, unique_key, order_columns) -}}
+{%- endmacro %}
+
+{% macro duckdb__keep_latest_per_key(relation, unique_key, order_columns) -%}
+    {#- nothing to do: MERGE kept one row per key -#}
+{%- endmacro %}
+
+{% macro spark__keep_latest_per_key(relation, unique_key, order_columns) -%}
+    {%- if execute and is_incremental() -%}
+        {%- set repeated = run_query(
+            "select count(*) from (select " ~ unique_key ~ " from " ~ relation
+            ~ " group by " ~ unique_key ~ " having count(*) > 1) as repeated_keys"
+        ).columns[0].values()[0] -%}
+        {%- if repeated > 0 -%}
+            {%- do spark_rewrite_table(relation,
+                "select * from " ~ relation ~ " qualify row_number() over (partition by "
+                ~ unique_key ~ " order by " ~ order_columns | join(' desc, ') ~ " desc) = 1") -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro spark_rewrite_table(relation, select_sql) -%}
+    {#- Replaces the rows of a Spark table with those of a query that may read the table
+        itself: into a staging table first (Spark refuses to overwrite a table that the
+        overwriting query reads), then back. -#}
+    {%- set staged = relation.incorporate(path={'identifier': relation.identifier ~ '__dbt_rewrite'}) -%}
+    {%- do run_query('drop table if exists ' ~ staged) -%}
+    {%- do run_query('create table ' ~ staged ~ ' using parquet as ' ~ select_sql) -%}
+    {%- do run_query('insert overwrite table ' ~ relation ~ ' select * from ' ~ staged) -%}
+    {%- do run_query('drop table ' ~ staged) -%}
+{%- endmacro %}

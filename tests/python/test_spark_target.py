@@ -1,0 +1,188 @@
+"""The spark target (README, "Spark target"): the same models on Apache Spark give the same
+gold as DuckDB, keep every line, and built batch by batch end where one full refresh ends.
+
+Every dbt run on Spark starts a JVM and pays a second or more per model, so the module builds
+few states and asks everything of them:
+
+- the trust data split into three arrival-ordered files (harness.batches: refunds a batch
+  before their purchase, a last file of late and conflicting versions), built batch by batch:
+  the second file is first stored as its producer was still writing it (cut inside a line)
+  and has grown by the third run, and the last file starts with hand-made bad lines; the same
+  final files built by one full refresh, on Spark and on DuckDB;
+- the bundled data/ built whole on Spark, data tests and quality gates included;
+- a generated 200k-event set built whole on both engines.
+
+Spark's tables are read back with DuckDB (harness.spark_warehouse). The tests skip where
+Spark cannot run (no pyspark or no Java), unless SPARK_TESTS_REQUIRED is set (CI).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from dataclasses import dataclass
+
+import pytest
+
+from harness.batches import split_into_batches, write_events
+from harness.compare import assert_same_contents, contents
+from harness.lakehouse import PROJECT_DIR, Lakehouse, generate
+from harness.trust_lakehouse import TrustLakehouse
+from harness.trust_states import TrustData, TrustEnv
+
+REQUIRED_ENV = "SPARK_TESTS_REQUIRED"
+LAYERS = ("bronze", "silver", "gold")
+MODELS_ONLY = ("--exclude", "resource_type:unit_test", "resource_type:test")
+
+# The first lines of the last file, each with the reason DESIGN.md ("Quarantine") gives it;
+# the reasons are checked in this order, so each line fails on its own reason only.
+TS = '"timestamp": "2024-01-02T06:48:10Z"'
+BAD_LINES: list[tuple[bytes, str]] = [
+    (b"{not json", "invalid_json"),
+    (b'{"event_id": "spark_latin1", "user_id": "u_000001", "note": "caf\xe9"}', "unreadable_line"),
+    (b"[1, 2]", "not_an_object"),
+    (b"", "empty_line"),
+    (b'{"user_id": "u_000001", "event_type": "login", ' + TS.encode() + b"}", "missing_event_id"),
+    (b'{"event_id": "spark_odd", "user_id": "u_000001", "event_type": "teleport", '
+     + TS.encode() + b"}", "unknown_event_type"),
+    (b'{"event_id": "spark_when", "user_id": "u_000001", "event_type": "login", '
+     b'"timestamp": "yesterday"}', "invalid_timestamp"),
+]
+
+
+def spark_missing() -> str | None:
+    """Why Spark cannot run here, or None."""
+    for module, what in (("pyspark", "pyspark"), ("dbt.adapters.spark", "dbt-spark")):
+        if importlib.util.find_spec(module) is None:
+            return f"{what} is not installed (pip install -r requirements-spark.txt)"
+    if shutil.which("java") is None:
+        return "no Java on the PATH (Spark needs Java 17)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark_ready() -> None:
+    missing = spark_missing()
+    if missing is not None:
+        if os.environ.get(REQUIRED_ENV):
+            pytest.fail(f"Spark tests required ({REQUIRED_ENV}), but {missing}")
+        pytest.skip(f"spark target not testable here: {missing}")
+
+
+@dataclass(frozen=True)
+class SparkBatches:
+    incremental: TrustLakehouse  # built batch by batch on Spark
+    full_refresh: TrustLakehouse  # the final files by one full refresh on Spark
+    duckdb: Lakehouse  # the final files on DuckDB
+    late_lines: int  # the late versions after BAD_LINES in the last file
+    cut_line: tuple[int, bytes]  # the line of the second file first stored cut: number, text
+
+
+@pytest.fixture(scope="session")
+def spark_batches(spark_ready: None, trust_data: TrustData,
+                  tmp_path_factory: pytest.TempPathFactory) -> SparkBatches:
+    env = TrustEnv(tmp_path_factory.mktemp("trust_spark"), spark=True)
+    first, second, late = split_into_batches(trust_data.lines, 3).files
+    inc = trust_data.lakehouse(env, "incremental")
+    write_events(inc.raw_root, [first])
+    inc.build()
+    # the second file as its producer was writing it: half its lines, then half a line
+    cut = next(n for n in range(len(second) // 2, len(second)) if len(second[n]) > 20)
+    (inc.raw_root / "events_0002.ndjson").write_bytes(
+        b"".join(line + b"\n" for line in second[:cut]) + second[cut][: len(second[cut]) // 2])
+    inc.build()
+    write_events(inc.raw_root, [second, [line for line, _ in BAD_LINES] + late], first=2)
+    inc.build(data_tests=True)
+
+    full = env.lakehouse("full_refresh")
+    shutil.rmtree(full.raw_root)
+    shutil.copytree(inc.raw_root, full.raw_root)
+    full.build("--full-refresh")
+
+    duck = Lakehouse(workdir=tmp_path_factory.mktemp("trust_spark_duckdb"), raw_root=full.raw_root)
+    duck.dbt("build", *MODELS_ONLY).assert_ok()
+    return SparkBatches(inc, full, duck, len(late), (cut + 1, second[cut]))
+
+
+def gold(lh: Lakehouse) -> dict[str, list[tuple[object, ...]]]:
+    with lh.connect() as con:
+        return contents(con, ["gold"])
+
+
+def test_batch_by_batch_on_spark_ends_where_one_full_refresh_ends(
+    spark_batches: SparkBatches,
+) -> None:
+    assert_same_contents(spark_batches.incremental.contents(LAYERS),
+                         spark_batches.full_refresh.contents(LAYERS))
+
+
+def test_the_line_stored_cut_gives_way_to_the_whole_line(spark_batches: SparkBatches) -> None:
+    # the second run stored the cut line (invalid JSON); the third read the grown file again
+    # from it: one reading of the line is left, the whole one, and its verdict is the event's
+    number, whole = spark_batches.cut_line
+    lh = spark_batches.incremental
+    where = f" where source_file = 'events_0002.ndjson' and line_number = {number}"
+    assert lh.query("select raw_line from bronze.stg_app__event_lines" + where) == [
+        (whole.decode(),)]
+    verdict = "select quarantine_reason, event_id from silver.int_events_parsed" + where
+    assert lh.query(verdict) == spark_batches.full_refresh.query(verdict)
+    assert len(lh.query(verdict)) == 1
+
+
+def test_bad_lines_are_quarantined_with_their_reason_on_spark(spark_batches: SparkBatches) -> None:
+    lh = spark_batches.incremental
+    verdicts = lh.query(
+        "select line_number, quarantine_reason from silver.int_events_parsed"
+        f" where source_file = 'events_0003.ndjson' and line_number <= {len(BAD_LINES)}"
+        " order by line_number")
+    assert verdicts == [(number, reason) for number, (_, reason) in enumerate(BAD_LINES, start=1)]
+    # the line that is not UTF-8 keeps its text, the bad byte as U+FFFD
+    assert lh.scalar("select raw_line from bronze.stg_app__event_lines"
+                     " where source_file = 'events_0003.ndjson' and line_number = 2"
+                     ) == BAD_LINES[1][0].decode("utf-8", errors="replace")
+
+
+def test_every_line_of_every_file_is_reconciled_on_spark(spark_batches: SparkBatches) -> None:
+    lh = spark_batches.incremental
+    files = lh.query("select source_file, raw_lines, quarantined_lines, is_balanced"
+                     " from silver.int_event_files_reconciled order by source_file")
+    assert [name for name, *_ in files] == [f"events_000{n}.ndjson" for n in (1, 2, 3)]
+    assert all(balanced for *_, balanced in files)
+    # the last file: the hand-made bad lines, then the late versions, all valid
+    assert files[2][1:3] == (len(BAD_LINES) + spark_batches.late_lines, len(BAD_LINES))
+    assert lh.scalar("select count(*) from bronze.stg_app__event_lines") == sum(
+        raw_lines for _, raw_lines, _, _ in files)
+
+
+def test_spark_quarantines_the_lines_duckdb_quarantines(spark_batches: SparkBatches) -> None:
+    verdicts = ("select source_file, line_number, quarantine_reason from silver.int_events_parsed"
+                " where quarantine_reason is not null order by all")
+    assert spark_batches.full_refresh.query(verdicts) == spark_batches.duckdb.query(verdicts)
+
+
+def test_spark_gold_equals_duckdb_gold_on_the_batch_files(spark_batches: SparkBatches) -> None:
+    assert_same_contents(gold(spark_batches.incremental), gold(spark_batches.duckdb))
+
+
+def test_spark_gold_equals_duckdb_gold_on_the_bundled_data(
+    spark_ready: None, bundled: Lakehouse, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # a whole build, data tests and quality gates included: all pass on Spark as on DuckDB
+    spark = Lakehouse(workdir=tmp_path_factory.mktemp("spark_bundled"),
+                      raw_root=PROJECT_DIR / "data", spark=True)
+    spark.build()
+    assert_same_contents(gold(spark), gold(bundled))
+
+
+def test_spark_gold_equals_duckdb_gold_on_200k_generated_events(
+    spark_ready: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    raw = generate(tmp_path_factory.mktemp("gen200k"), events=200_000, seed=18)
+    duck = Lakehouse(workdir=tmp_path_factory.mktemp("duckdb_200k"), raw_root=raw)
+    duck.dbt("build", *MODELS_ONLY).assert_ok()
+    spark = Lakehouse(workdir=tmp_path_factory.mktemp("spark_200k"), raw_root=raw, spark=True)
+    spark.dbt("build", *MODELS_ONLY).assert_ok()
+    duck_gold = gold(duck)
+    assert sum(len(rows) for rows in duck_gold.values()) > 1000  # a real comparison
+    assert_same_contents(gold(spark), duck_gold)
