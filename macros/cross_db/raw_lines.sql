@@ -315,17 +315,18 @@
 
 
 {% macro lines_read_again(relation) -%}
-    {#- Whether a stored line (`stored`) was read again by this run: a line of a grown file,
-        from the line its re-read started at, stored by an earlier run. -#}
-    stored.ingested_at < {{ run_started_instant() }}
-    and exists (
+    {#- Whether a stored line (`stored`) was read again since: a line of a grown file, from
+        the line a later re-read started at. Not bound to this run, so that a run that died
+        between its insert and this delete (on Spark they are separate statements) is
+        settled by the next. -#}
+    exists (
         select 1
         from {{ relation }} as reread
         where
-            reread.ingested_at = {{ run_started_instant() }}
-            and reread.reread_from_line is not null
+            reread.reread_from_line is not null
             and reread.source_file = stored.source_file
             and reread.reread_from_line <= stored.line_number
+            and reread.ingested_at > stored.ingested_at
     )
 {%- endmacro %}
 

@@ -86,10 +86,39 @@
 {% macro spark_rewrite_table(relation, select_sql) -%}
     {#- Replaces the rows of a Spark table with those of a query that may read the table
         itself: into a staging table first (Spark refuses to overwrite a table that the
-        overwriting query reads), then back. -#}
-    {%- set staged = relation.incorporate(path={'identifier': relation.identifier ~ '__dbt_rewrite'}) -%}
-    {%- do run_query('drop table if exists ' ~ staged) -%}
+        overwriting query reads), then back. The staging table is named after the run, so a
+        directory left by a run killed while writing it is in no later run's way; a staging
+        table that exists is complete (Spark registers it once its files are written), and
+        restore_interrupted_rewrites puts it back if the run died before dropping it. -#}
+    {%- set staged = relation.incorporate(path={'identifier': relation.identifier
+        ~ '__dbt_rewrite_' ~ invocation_id.replace('-', '')[:12]}) -%}
     {%- do run_query('create table ' ~ staged ~ ' using parquet as ' ~ select_sql) -%}
     {%- do run_query('insert overwrite table ' ~ relation ~ ' select * from ' ~ staged) -%}
     {%- do run_query('drop table ' ~ staged) -%}
+{%- endmacro %}
+
+
+{% macro restore_interrupted_rewrites() -%}
+    {#- On-run-start: a table whose rewrite (spark_rewrite_table) was interrupted gets its
+        staged rows back, before any model reads it. Nothing to do on DuckDB, where a model's
+        statements commit together. -#}
+    {{- adapter.dispatch('restore_interrupted_rewrites', 'lakehouse')() -}}
+{%- endmacro %}
+
+{% macro duckdb__restore_interrupted_rewrites() -%}
+{%- endmacro %}
+
+{% macro spark__restore_interrupted_rewrites() -%}
+    {%- if execute and flags.WHICH in ['run', 'build'] -%}
+        {%- for schema in run_query('show schemas').columns[0].values() -%}
+            {%- for row in run_query('show tables in ' ~ schema ~ " like '*__dbt_rewrite_*'").rows -%}
+                {%- set staged = schema ~ '.' ~ row['tableName'] -%}
+                {%- set target_table = schema ~ '.' ~ row['tableName'].split('__dbt_rewrite_')[0] -%}
+                {{ log('restoring ' ~ target_table ~ ' from ' ~ staged
+                       ~ ', left by an interrupted run', info=true) }}
+                {%- do run_query('insert overwrite table ' ~ target_table ~ ' select * from ' ~ staged) -%}
+                {%- do run_query('drop table ' ~ staged) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif -%}
 {%- endmacro %}

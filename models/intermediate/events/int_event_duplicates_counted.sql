@@ -1,11 +1,14 @@
+{%- set recount_order = ['ingested_at'] -%}
 {{
     config(
         materialized='incremental',
         incremental_strategy=upsert_strategy(),
         unique_key='event_id',
         on_schema_change='fail',
+        merge_update_condition=later_version_than_stored(recount_order),
         pre_hook="{{ forget_replaced_events(this, ref('int_events_parsed')) }}",
-        post_hook="{{ keep_latest_per_key(this, 'event_id', ['ingested_at']) }}",
+        post_hook="{{ keep_latest_per_key(this, 'event_id', "
+            ~ recount_order | string ~ ") }}",
     )
 }}
 
@@ -13,8 +16,9 @@
 -- many distinct contents, so that duplicate and conflict counts never regroup every version
 -- (DESIGN.md, "Incremental strategy"). A run recounts all versions of the events its batch
 -- brings and merges the counts, so any split into runs ends with the same counts. An event
--- whose line bronze read again is forgotten by the pre-hook and counted again. (On Spark, where
--- the batch is appended, the post-hook keeps an event's recount: its latest line counted.)
+-- whose line bronze read again is forgotten by the pre-hook and counted again. A recount
+-- always holds a line of this run, so it is the later by its latest line counted: the merge
+-- (or on Spark, where the batch is appended, the post-hook) keeps it.
 
 with
 

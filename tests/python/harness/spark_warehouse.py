@@ -20,9 +20,6 @@ def connect_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
         schema = schema_dir.name.removesuffix(".db")
         con.execute(f'create schema if not exists "{schema}"')
         for table_dir in sorted(p for p in schema_dir.iterdir() if p.is_dir()):
-            # a staging table of an interrupted rewrite is not one of the project's
-            if "__dbt" in table_dir.name:
-                continue
             files = str(table_dir / "*.parquet").replace("'", "''")
             con.execute(f'create view "{schema}"."{table_dir.name}" as '
                         f"select * from read_parquet('{files}')")
