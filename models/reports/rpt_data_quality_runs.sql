@@ -150,7 +150,7 @@ recent_volume as (
             limit {{ var('dq_volume_window_runs') }}
         )
     {% else %}
-        select null::double as avg_new_raw_lines
+        select cast(null as double) as avg_new_raw_lines
     {% endif %}
 ),
 

@@ -22,6 +22,16 @@ from harness.trust_states import BatchedStates, TrustData, TrustEnv
 # ignores: every test then went to any worker.)
 
 
+# The longest module first: --dist loadfile hands modules out in collection order, so the one
+# that needs ten minutes on one worker starts while the other worker takes the rest, instead
+# of starting last and running alone.
+LONGEST_MODULES = ("test_spark_target.py",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name not in LONGEST_MODULES)
+
+
 @pytest.fixture
 def lakehouse(tmp_path: Path) -> Lakehouse:
     """An empty state of its own, raw files in tmp_path/raw."""
