@@ -34,7 +34,7 @@ from pathlib import Path
 
 from scheduling.dbt_project import DbtFailed, DbtProject
 from scheduling.fingerprints import code_fingerprint, raw_source_globs, sources_fingerprints
-from scheduling.lock import lakehouse_held
+from scheduling.lock import dbt_target, lakehouse_held
 from scheduling.plan import BuildInputs, plan_build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +57,11 @@ def main() -> int:
         # a partial build recorded as a complete one would hide the part it skipped
         parser.error("run_batch chooses what to build from what changed; for a selection of "
                      "your own, run `dbt build --select ...` directly")
+    if dbt_target(args.dbt_args) == "spark":
+        # its record of what was built (audit.build_inputs) and its lock are the DuckDB file's
+        # and the lake's (README, "Spark target")
+        parser.error("the scheduled run serves the DuckDB file and the lake target; on Spark, "
+                     "schedule `dbt build --target spark`, which reads only new and grown files")
     project_dir = args.project_dir.resolve()
     with lakehouse_held(project_dir, args.dbt_args, args.wait, say) as held_by:
         if held_by:

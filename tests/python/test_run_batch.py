@@ -170,6 +170,16 @@ def test_a_selection_of_the_callers_own_is_refused(lakehouse: Lakehouse) -> None
     assert not lakehouse.db_path.exists()  # refused before dbt opened the lakehouse
 
 
+def test_the_spark_target_is_refused_with_what_to_schedule_instead(lakehouse: Lakehouse) -> None:
+    # its record of builds and its lock are the DuckDB file's and the lake's
+    refused = subprocess.run([sys.executable, str(SCRIPT), "--", "--target", "spark"],
+                             env=lakehouse.env(), capture_output=True, text=True, check=False)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1].endswith(
+        "on Spark, schedule `dbt build --target spark`, which reads only new and grown files")
+    assert not lakehouse.db_path.exists()
+
+
 def test_missing_raw_files_fail_with_the_message_of_the_build(lakehouse: Lakehouse) -> None:
     write_side_files(lakehouse.raw_root)  # no events file
     failed = run_batch(lakehouse)
