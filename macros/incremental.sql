@@ -28,19 +28,7 @@
         again with the line its re-read started from; nothing to do when no line was, nor in a
         full build, which parses each line's current reading only. -#}
     {%- if not is_incremental() -%}{{ return('') }}{%- endif -%}
-    {%- set superseded -%}
-        exists (
-            -- a re-read of the line's file, from this line or one before it, after the verdict
-            select 1
-            from {{ lines }} as reread
-            where
-                reread.reread_from_line is not null
-                and reread.source_file = stored.source_file
-                and reread.reread_from_line <= stored.line_number
-                and reread.ingested_at > stored.ingested_at
-        )
-    {%- endset -%}
-    {{ delete_rows(relation, superseded) }}
+    {{ delete_rows(relation, lines_read_again(lines)) }}
 {% endmacro %}
 
 

@@ -315,10 +315,11 @@
 
 
 {% macro lines_read_again(relation) -%}
-    {#- Whether a stored line (`stored`) was read again since: a line of a grown file, from
-        the line a later re-read started at. Not bound to this run, so that a run that died
-        between its insert and this delete (on Spark they are separate statements) is
-        settled by the next. -#}
+    {#- Whether a stored line (`stored`: a row of a raw-lines model, or of a model keyed by its
+        lines, as int_events_parsed) was read again since by the raw-lines model `relation`: a
+        line of a grown file, from the line a later re-read started at. Not bound to this run,
+        so that a run that died between its insert and this delete (on Spark they are separate
+        statements) is settled by the next. -#}
     exists (
         select 1
         from {{ relation }} as reread
