@@ -9,8 +9,8 @@ DEFAULT_DATA_ARGS := --events 14337 --seed 42 --out data
 # pytest workers for make test (one per core of the 2-core CI machine; 0 = no workers, in-process)
 TEST_WORKERS ?= 2
 
-.PHONY: help venv venv-spark build update test test-python lint generate docs benchmark clean report shell \
-	lake-start build-lake lake-stop
+.PHONY: help venv venv-spark build update publish forget freshness test test-python lint generate docs benchmark \
+	clean report shell lake-start build-lake lake-stop
 
 help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,16 @@ build: venv  ## dbt build (seeds, models, tests) on the bundled data/
 
 update: venv  ## the scheduled run: dbt build (no unit tests) only if a raw file or the code changed
 	$(BIN)/python scripts/run_batch.py -- --no-use-colors
+
+publish: venv  ## release held gold after a look: publish the candidate the last build left
+	$(DBT) run-operation publish $(DBT_ARGS)
+
+forget: venv  ## drop one delivery (FILE=<name>) from bronze and all it fed; the next build rebuilds
+	@test -n "$(FILE)" || { echo "make forget needs the file's name: make forget FILE=events_0003.ndjson" >&2; exit 2; }
+	$(DBT) run-operation forget_file $(DBT_ARGS) --args '{file: "$(FILE)"}'
+
+freshness: venv  ## dbt source freshness: warns when a raw source's newest file is older than its limit
+	$(DBT) source freshness $(DBT_ARGS)
 
 test: venv venv-spark lint test-python  ## the whole test suite: lint, then pytest (which drives dbt, on DuckDB, the lake and Spark)
 

@@ -100,11 +100,62 @@
         where seen.source_file is null or on_disk.size > seen.file_size_bytes
         order by on_disk.file_name
     {%- endset -%}
+    {%- set skipped = raw_files_dropped(source_name, table_name) -%}
     {%- set files = [] -%}
-    {%- for row in run_query(inventory_sql).rows -%}
+    {%- for row in run_query(inventory_sql).rows if row['file_name'] not in skipped -%}
         {%- do files.append({
             'path': row['path'], 'file_name': row['file_name'], 'size': row['size'],
             'skip_decoded': row['skip_decoded'], 'reread_from_line': row['reread_from_line']}) -%}
     {%- endfor -%}
     {{ return(files) }}
 {% endmacro %}
+
+
+{% macro raw_files_dropped(source_name, table_name) %}
+    {#- The names of a raw source's files that `forget_file` dropped and that still hold the
+        bytes they held then (same size, same MD5): readers leave them out, saying so once per
+        run. A file under a dropped name with other bytes is a corrected delivery, read anew. -#}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set dropped = adapter.get_relation(database=target.database, schema='audit', identifier='dropped_files') -%}
+    {%- if dropped is none -%}{{ return([]) }}{%- endif -%}
+    {%- set glob = raw_file_glob(source_name, table_name) -%}
+    {%- set candidates = run_query(
+        "select on_disk.path, on_disk.file_name, cast(max(drops.dropped_at) as string) as dropped_at"
+        ~ " from (" ~ raw_files_on_disk(glob) ~ ") as on_disk"
+        ~ " inner join " ~ dropped ~ " as drops"
+        ~ " on drops.file_name = on_disk.file_name and drops.size_bytes = on_disk.size"
+        ~ " and drops.source_name = " ~ sql_quote(source_name ~ '.' ~ table_name)
+        ~ " group by on_disk.path, on_disk.file_name order by on_disk.file_name").rows -%}
+    {%- set skipped = [] -%}
+    {%- for row in candidates -%}
+        {%- set fingerprint = raw_file_fingerprint(row['path']) -%}
+        {%- set same_bytes = run_query("select count(*) from " ~ dropped ~ " where file_name = "
+            ~ sql_quote(row['file_name']) ~ " and content_md5 = " ~ sql_quote(fingerprint)).columns[0].values()[0] -%}
+        {%- if same_bytes > 0 -%}
+            {%- do skipped.append(row['file_name']) -%}
+            {%- if model is defined and model.unique_id is defined -%}
+                {{ log(model.name ~ ": not reading " ~ row['file_name'] ~ ", dropped by forget_file at "
+                    ~ row['dropped_at'] ~ " and unchanged since; remove it, or deliver the corrected file under its name", info=true) }}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(skipped) }}
+{% endmacro %}
+
+
+{% macro raw_files_loaded_at(source_name, table_name) -%}
+    {#- A raw source's `loaded_at_query` for `dbt source freshness`: the latest modification
+        time of its files (a delivery lands as a new or grown file). -#}
+    {{- adapter.dispatch('raw_files_loaded_at', 'lakehouse')(raw_file_glob(source_name, table_name)) -}}
+{%- endmacro %}
+
+{% macro duckdb__raw_files_loaded_at(glob) -%}
+    select max(last_modified) from read_blob({{ sql_quote(glob) }})
+{%- endmacro %}
+
+{% macro spark__raw_files_loaded_at(glob) -%}
+    {%- set folder, pattern = glob.rsplit('/', 1) -%}
+    select max(modificationTime)
+    from binaryFile.{{ spark_path(folder) }}
+    where regexp_extract(path, '([^/]*)$', 1) rlike {{ sql_quote(glob_regex(pattern)) }}
+{%- endmacro %}

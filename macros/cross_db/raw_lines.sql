@@ -341,22 +341,26 @@
 {%- endmacro %}
 
 
-{% macro read_raw_files(glob) -%}
-    {#- A query reading each file that matches a glob whole: source_file (its name), file_text
-        (its text, null when it is not UTF-8) and content_text (its bytes as text whatever they
-        are, for quarantine: DuckDB shows a byte that is not UTF-8 escaped, Spark as U+FFFD). -#}
-    {{- adapter.dispatch('read_raw_files', 'lakehouse')(glob) -}}
+{% macro read_raw_files(glob, skip=[]) -%}
+    {#- A query reading each file that matches a glob whole, but those named in `skip`:
+        source_file (its name), file_text (its text, null when it is not UTF-8) and
+        content_text (its bytes as text whatever they are, for quarantine: DuckDB shows a byte
+        that is not UTF-8 escaped, Spark as U+FFFD). -#}
+    {{- adapter.dispatch('read_raw_files', 'lakehouse')(glob, skip) -}}
 {%- endmacro %}
 
-{% macro duckdb__read_raw_files(glob) -%}
+{% macro duckdb__read_raw_files(glob, skip) -%}
     select
         parse_filename(filename) as source_file,
         try(decode(content)) as file_text,
         cast(content as varchar) as content_text
     from read_blob({{ sql_quote(glob) }})
+    {%- if skip %}
+    where parse_filename(filename) not in ({{ sql_strings(skip) }})
+    {%- endif %}
 {%- endmacro %}
 
-{% macro spark__read_raw_files(glob) -%}
+{% macro spark__read_raw_files(glob, skip) -%}
     select
         file_name as source_file,
         case when is_valid_utf8(file_string) then file_string end as file_text,
@@ -366,5 +370,22 @@
             file_name,
             cast(content as string) as file_string
         from ({{ spark_files_matching(glob) }}) as listed
+        {%- if skip %}
+        where file_name not in ({{ sql_strings(skip) }})
+        {%- endif %}
     )
+{%- endmacro %}
+
+
+{% macro raw_file_fingerprint(path) -%}
+    {#- The MD5 of one file's bytes, as hex text (reads the whole file). -#}
+    {{- return(run_query(adapter.dispatch('raw_file_fingerprint_sql', 'lakehouse')(path)).columns[0].values()[0]) -}}
+{%- endmacro %}
+
+{% macro duckdb__raw_file_fingerprint_sql(path) -%}
+    select md5(content) from read_blob({{ sql_quote(path) }})
+{%- endmacro %}
+
+{% macro spark__raw_file_fingerprint_sql(path) -%}
+    select md5(content) from binaryFile.{{ spark_path(path) }}
 {%- endmacro %}

@@ -122,3 +122,101 @@
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}
+
+
+{% macro create_audit_table(name, columns) -%}
+    {#- Creates audit.<name> with the given (column, type) pairs unless it exists. Runs the
+        statement; returns nothing. -#}
+    {%- do run_query('create schema if not exists audit') -%}
+    {%- set column_list = [] -%}
+    {%- for column, data_type in columns -%}
+        {%- do column_list.append(column ~ ' ' ~ data_type) -%}
+    {%- endfor -%}
+    {%- do run_query('create table if not exists audit.' ~ name ~ ' (' ~ column_list | join(', ') ~ ')'
+        ~ table_storage_clause()) -%}
+{%- endmacro %}
+
+{% macro table_storage_clause() -%}
+    {#- What a `create table` needs after its columns to store the table as the project does:
+        nothing on DuckDB, Parquet on Spark. -#}
+    {{- adapter.dispatch('table_storage_clause', 'lakehouse')() -}}
+{%- endmacro %}
+
+{% macro default__table_storage_clause() -%}
+{%- endmacro %}
+
+{% macro spark__table_storage_clause() -%}
+    {{- ' using parquet' -}}
+{%- endmacro %}
+
+
+{% macro set_column_where(relation, column, value_sql, predicate) -%}
+    {#- Sets `column` to `value_sql` in the rows of `relation` (aliased `stored`) where
+        `predicate` holds: an UPDATE on DuckDB; on Spark a rewrite of the table, only when
+        some row matches. Runs the statement; returns nothing. -#}
+    {%- do adapter.dispatch('set_column_where', 'lakehouse')(relation, column, value_sql, predicate) -%}
+{%- endmacro %}
+
+{% macro default__set_column_where(relation, column, value_sql, predicate) -%}
+    {%- do run_query('update ' ~ relation ~ ' as stored set ' ~ column ~ ' = ' ~ value_sql
+        ~ ' where ' ~ predicate) -%}
+{%- endmacro %}
+
+{% macro spark__set_column_where(relation, column, value_sql, predicate) -%}
+    {%- set matching = run_query('select count(*) from ' ~ relation ~ ' as stored where '
+        ~ predicate).columns[0].values()[0] -%}
+    {%- if matching > 0 -%}
+        {%- set columns = [] -%}
+        {%- for name in adapter.get_columns_in_relation(relation) | map(attribute='name') -%}
+            {%- do columns.append('case when ' ~ predicate ~ ' then ' ~ value_sql ~ ' else ' ~ name
+                ~ ' end as ' ~ name if name == column else name) -%}
+        {%- endfor -%}
+        {%- do spark_rewrite_table(relation, 'select ' ~ columns | join(', ') ~ ' from '
+            ~ relation ~ ' as stored') -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro set_commit_message(message) -%}
+    {#- Names the snapshot the current transaction will commit, where the target keeps
+        snapshots (a DuckLake): time travel then finds it by its message. Runs it. -#}
+    {%- do adapter.dispatch('set_commit_message', 'lakehouse')(message) -%}
+{%- endmacro %}
+
+{% macro duckdb__set_commit_message(message) -%}
+    {%- if adapter.is_ducklake(api.Relation.create(database=target.database)) -%}
+        {%- do run_query('call ducklake_set_commit_message(' ~ sql_quote(target.database)
+            ~ ", 'dbt', " ~ sql_quote(message) ~ ')') -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__set_commit_message(message) -%}
+    {#- no snapshots to name -#}
+{%- endmacro %}
+
+
+{% macro begin_transaction() -%}
+    {#- Opens a transaction for the statements that follow (run with run_query), where the
+        engine has them: DuckDB and DuckLake. Spark's Parquet tables have none. -#}
+    {%- do adapter.dispatch('begin_transaction', 'lakehouse')() -%}
+{%- endmacro %}
+
+{% macro default__begin_transaction() -%}
+    {%- do adapter.ensure_transaction() -%}
+{%- endmacro %}
+
+{% macro spark__begin_transaction() -%}
+{%- endmacro %}
+
+
+{% macro commit_transaction() -%}
+    {#- Commits what begin_transaction opened (nothing on Spark). -#}
+    {%- do adapter.dispatch('commit_transaction', 'lakehouse')() -%}
+{%- endmacro %}
+
+{% macro default__commit_transaction() -%}
+    {%- do adapter.commit() -%}
+{%- endmacro %}
+
+{% macro spark__commit_transaction() -%}
+{%- endmacro %}

@@ -206,7 +206,11 @@ final as (
         greatest(volume_history.volume_ratio, 1 / volume_history.volume_ratio)
             as batch_volume_deviation,
         {{ hours_between('event_counts.latest_event_ts', run_started_instant()) }}
-            as hours_since_latest_event
+            as hours_since_latest_event,
+
+        -- what became of the run's gold: written by the run's on-run-end hook once its gates
+        -- have judged it, and by a later release or drop (doc block `gold_publication`)
+        cast(null as string) as publication_verdict
     from line_counts
     cross join verdict_counts
     cross join event_counts

@@ -72,10 +72,11 @@ def load(db_path: Path, progress: Progress) -> ReportData:
             quarantine=step("quarantine", lambda: queries.quarantine_counts(con)),
             quality_runs=runs,
             exceptions=step("metric exceptions", lambda: queries.metric_exceptions(con)),
+            publications=step("publications", lambda: queries.publications(con)),
         )
 
 
-QUERY_STEPS = 9  # the step() calls in load()
+QUERY_STEPS = 10  # the step() calls in load()
 
 
 def write_report(db_path: Path, out: Path, quiet: bool = False) -> Path:

@@ -13,7 +13,7 @@ from html import escape
 import plotly.offline
 
 from .figures import Chart
-from .queries import MetricException, ReportData
+from .queries import MetricException, Publication, ReportData
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -39,6 +39,7 @@ section p { color: #5c6b7a; font-size: 14px; margin: 0 0 4px; }
 table { border-collapse: collapse; font-size: 14px; margin: 8px 0 12px; }
 th, td { text-align: left; padding: 4px 12px 4px 0; border-bottom: 1px solid #e6eaee; }
 td.num { text-align: right; }
+.held { background: #fdecea; color: #8a1c12; border-radius: 8px; padding: 8px 16px; margin-bottom: 16px; }
 footer { color: #5c6b7a; font-size: 12px; text-align: center; padding: 8px 0 24px; }
 """
 
@@ -103,10 +104,36 @@ def _exceptions_html(exceptions: Sequence[MetricException]) -> str:
             f"<tbody>{rows}</tbody></table></section>")
 
 
+# The latest verdicts shown on the page, newest first.
+PUBLICATIONS_SHOWN = 20
+
+
+def _publications_html(publications: Sequence[Publication]) -> str:
+    rows = "".join(
+        f"<tr><td>{row.run_started_at:%Y-%m-%d %H:%M:%S}</td><td>{escape(row.command)}</td>"
+        f"<td>{escape(row.verdict)}</td><td>{escape(row.reason)}</td></tr>"
+        for row in list(reversed(publications))[:PUBLICATIONS_SHOWN]
+    )
+    return ("<section><h2>Publications</h2><p>What became of each run's gold, newest first "
+            "(audit.gold_publications): gold is published only by a run whose error-level tests "
+            "passed, or released by a person after a hold.</p><table><thead><tr><th>run started</th>"
+            "<th>command</th><th>verdict</th><th>reason</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table></section>")
+
+
+def _held_html(data: ReportData) -> str:
+    held = data.holding
+    if held is None:
+        return ""
+    return (f'<p class="held" data-held="true">Gold is held: {escape(held.reason)}. The figures below are '
+            "the last published ones; `make publish` releases the held build, `make forget FILE=...` "
+            "drops a delivery.</p>")
+
+
 def render(data: ReportData, charts: Sequence[Chart], generated_at: dt.datetime) -> str:
     """The whole page as one HTML string, plotly.js included."""
-    run = (f"run <code>{escape(data.run.invocation_id)}</code> started {data.run.run_started_at:%Y-%m-%d %H:%M:%S %Z}"
-           if data.run else "no run recorded")
+    run = (f"published by run <code>{escape(data.run.invocation_id)}</code> started "
+           f"{data.run.run_started_at:%Y-%m-%d %H:%M:%S %Z}" if data.run else "no run recorded")
     body: list[str] = []
     paired = [chart for chart in charts if chart.chart_id in PAIRED]
     for chart in charts:
@@ -127,11 +154,13 @@ def render(data: ReportData, charts: Sequence[Chart], generated_at: dt.datetime)
 <header>
 <h1>SaaS metrics as of {data.as_of:%Y-%m-%d}</h1>
 <p class="meta">From <code>{escape(str(data.db_path))}</code>, {run}.</p>
+{_held_html(data)}
 <div class="headlines">{"".join(_headline_html(headline) for headline in headlines(data))}</div>
 </header>
 <main>
 {"".join(body)}
 {_exceptions_html(data.exceptions)}
+{_publications_html(data.publications) if data.publications else ""}
 </main>
 <footer>Generated {generated_at:%Y-%m-%d %H:%M:%S %Z} by scripts/metrics_report.py. Money in USD.</footer>
 </body>

@@ -93,6 +93,20 @@ class BuildRun:
 
 
 @dataclass(frozen=True)
+class Publication:
+    """One verdict of audit.gold_publications: what became of a run's gold."""
+
+    run_started_at: dt.datetime
+    command: str
+    verdict: str  # published, held, not_published, released or dropped
+    reason: str
+
+    @property
+    def publishes(self) -> bool:
+        return self.verdict in ("published", "released")
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything the page shows."""
 
@@ -108,6 +122,13 @@ class ReportData:
     quarantine: list[QuarantineCount]
     quality_runs: list[QualityRun]
     exceptions: list[MetricException]
+    publications: list[Publication]
+
+    @property
+    def holding(self) -> Publication | None:
+        """The verdict that holds gold, when the latest one is a hold."""
+        latest = self.publications[-1] if self.publications else None
+        return latest if latest is not None and latest.verdict == "held" else None
 
     @property
     def gross_revenue_usd(self) -> float:
@@ -280,8 +301,28 @@ def metric_exceptions(con: duckdb.DuckDBPyConnection) -> list[MetricException]:
             for area, exception, channel, occurrences, amount in rows]
 
 
+def publications(con: duckdb.DuckDBPyConnection) -> list[Publication]:
+    """Every verdict on gold, oldest first (none before the first build that recorded one)."""
+    if not _table_exists(con, "audit.gold_publications"):
+        return []
+    rows = _rows(con, """
+        select run_started_at, command, verdict, reason
+        from audit.gold_publications order by run_started_at
+    """)
+    return [Publication(started, command, verdict, reason) for started, command, verdict, reason in rows]
+
+
 def latest_run(con: duckdb.DuckDBPyConnection, runs: list[QualityRun]) -> BuildRun | None:
-    """The run the gold tables come from: the latest data-quality row, else the run log's."""
+    """The run the published gold comes from: the latest publication or release, else (a
+    lakehouse built before publications were recorded) the latest data-quality row, else the
+    run log's."""
+    if _table_exists(con, "audit.gold_publications"):
+        row = con.sql("""
+            select invocation_id, run_started_at from audit.gold_publications
+            where verdict in ('published', 'released') order by run_started_at desc limit 1
+        """).fetchone()
+        if row:
+            return BuildRun(row[0], row[1])
     if runs:
         return BuildRun(runs[-1].invocation_id, runs[-1].run_started_at)
     if not _table_exists(con, "audit.dbt_run_results"):

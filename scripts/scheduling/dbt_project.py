@@ -54,6 +54,10 @@ class DbtProject:
             held_by = holder(text)
             if held_by:
                 raise DbtFailed(f"{what}: the lakehouse is held by {held_by}")
+            held_gold = [m for m in self.errors.messages if "gold held" in m]
+            if held_gold:  # the build's own one-line verdict (macro publish_if_passed)
+                line = held_gold[-1].strip().splitlines()[-1]
+                raise DbtFailed(line[line.index("gold held"):].strip())
             raise DbtFailed(f"{what} failed (see the log above)")
         return result
 

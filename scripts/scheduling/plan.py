@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The model whose tests are the data-quality gates. A build publishes gold only when the gates
+# ran and passed, so every partial build selects it too (it reads events and spend; a
+# subscriptions-only build would leave it out).
+GATES_MODEL = "rpt_data_quality_runs"
+
 
 @dataclass(frozen=True)
 class BuildInputs:
@@ -26,4 +31,5 @@ def plan_build(current: BuildInputs, last: BuildInputs | None,
     changed = sorted(name for name in names if current.sources.get(name) != last.sources.get(name))
     if not changed:
         return None, "nothing changed since the last successful build"
-    return [f"source:{name}+" for name in changed], f"new or changed files of {', '.join(changed)}"
+    return ([*(f"source:{name}+" for name in changed), GATES_MODEL],
+            f"new or changed files of {', '.join(changed)}")

@@ -36,7 +36,8 @@ from harness.lakehouse import PROJECT_DIR, RELAXED_GATES, Lakehouse
 from harness.trust_lakehouse import TrustLakehouse
 from harness.trust_states import BatchedStates, TrustEnv
 
-LAYERS = ("bronze", "silver", "gold")
+# the models' own schemas (the trust builds leave the gates out, so they publish nothing)
+LAYERS = ("bronze", "silver", "gold_candidate")
 RUN_BATCH = PROJECT_DIR / "scripts" / "run_batch.py"
 LAKE_SCRIPT = PROJECT_DIR / "scripts" / "lake.py"
 
@@ -83,7 +84,7 @@ def test_gold_on_the_lake_equals_gold_on_the_duckdb_file_for_the_bundled_data(
     assert on_lake.scalar("select data_type from duckdb_columns() where table_name = 'int_events_deduplicated'"
                           " and column_name = 'content_hash'") == "UUID"
     with local.connect() as a, on_lake.connect() as b:
-        assert_same_contents(contents(b, (*LAYERS, "reference")), contents(a, (*LAYERS, "reference")))
+        assert_same_contents(contents(b, (*LAYERS, "gold", "reference")), contents(a, (*LAYERS, "gold", "reference")))
 
 
 def test_batch_by_batch_on_the_lake_ends_where_one_full_refresh_ends_and_the_duckdb_file_ends(
@@ -115,7 +116,7 @@ def test_the_run_audit_counts_the_rows_of_a_lake_table_after_a_merge_exactly(
             assert [(row_count,)] == con.sql(f"select count(*) from {schema}.{name}").fetchall(), name
 
 
-def test_gold_as_of_each_build_is_read_back_after_later_builds(
+def test_the_candidate_gold_as_of_each_build_is_read_back_after_later_builds(
     lake_batched_states: BatchedStates, batched_states: BatchedStates
 ) -> None:
     lh = lake_batched_states(3).incremental
@@ -129,16 +130,17 @@ def test_gold_as_of_each_build_is_read_back_after_later_builds(
         assert lh.scalar("select count(*) from lake.snapshots()"
                          f" where commit_message = 'dbt build {invocation_id}' and author = 'dbt'") == 1
 
-    after_first = batched_states(3).after_first_batch.contents(["gold"])
-    assert after_first != lh.contents(["gold"])  # the later batches changed gold
-    assert_same_contents(lh.contents(["gold"], at_version=snapshots[0]), after_first)
-    # the README's form: gold as of a run, by its invocation id
+    after_first = batched_states(3).after_first_batch.contents(["gold_candidate"])
+    assert after_first != lh.contents(["gold_candidate"])  # the later batches changed gold
+    assert_same_contents(lh.contents(["gold_candidate"], at_version=snapshots[0]), after_first)
+    # a build's own models as of that build, by its invocation id (published gold has its
+    # own list of states: test_publication)
     with lh.connect() as con:
         con.execute("set variable run_snapshot = (select max(lake_snapshot_id)"
                     f" from audit.dbt_run_results where invocation_id = '{builds[0][0]}')")
-        rows: Rows = con.sql("from gold.daily_revenue_net at (version => getvariable('run_snapshot'))"
+        rows: Rows = con.sql("from gold_candidate.daily_revenue_net at (version => getvariable('run_snapshot'))"
                              " order by all").fetchall()
-    assert rows == after_first["gold.daily_revenue_net"]
+    assert rows == after_first["gold_candidate.daily_revenue_net"]
 
 
 def test_a_lake_build_killed_in_the_merge_then_rerun_ends_like_an_uninterrupted_run(
@@ -161,33 +163,53 @@ def test_a_lake_build_killed_in_the_merge_then_rerun_ends_like_an_uninterrupted_
     assert_same_contents(lh.contents(LAYERS), state.full_refresh.contents(LAYERS))
 
 
-def test_an_analyst_reading_during_a_lake_build_sees_whole_builds_and_never_blocks_it(
+def as_published(candidate: dict[str, Rows]) -> dict[str, Rows]:
+    """A candidate gold snapshot under the published tables' names."""
+    return {name.replace("gold_candidate.", "gold.", 1): rows for name, rows in candidate.items()}
+
+
+def test_an_analyst_reading_during_a_lake_build_sees_only_published_gold_and_never_blocks_it(
     lake_batched_states: BatchedStates, batched_states: BatchedStates, lake_trust_env: TrustEnv
 ) -> None:
     state, local = lake_batched_states(3), batched_states(3)
     lh = with_new_files(state.after_first_batch.fork(lake_trust_env.root / "analyst"), state.incremental)
-    before, after = local.after_first_batch.contents(["gold"]), local.full_refresh.contents(["gold"])
+    # the trust builds leave the gates out, so nothing was published: release the first batch's
+    lh.dbt("run-operation", "publish").assert_ok()
+    before = as_published(local.after_first_batch.contents(["gold_candidate"]))
+    after = as_published(local.full_refresh.contents(["gold_candidate"]))
     assert before["gold.daily_active_users"] != after["gold.daily_active_users"]
+    published_before = lh.scalar("select max(snapshot_id) from lake.snapshots()")
 
     analyst = lh.connect()  # read-only, in this process: the build is another
     analyst.execute("begin transaction")
     assert_same_contents(contents(analyst, ["gold"]), before)
-    with lh.start_build() as build:
+    with lh.start_build(judged=True, vars_=RELAXED_GATES) as build:
         # dbt committed one gold model and is paused a page of log later, mid-build
         assert build.read_until(model_finished("daily_active_users")), build.output[-3000:]
         with lh.connect() as reader:
-            # a new reader sees the committed model: the build is under way...
-            assert contents(reader, ["gold"])["gold.daily_active_users"] == after["gold.daily_active_users"]
-            # ...and gold as of the last complete build, whole, by the snapshot in the audit
-            last_build = reader.sql("select max(lake_snapshot_id) from audit.dbt_run_results").fetchall()[0][0]
-            assert_same_contents(contents(reader, ["gold"], at_version=last_build), before)
+            # a new reader sees the model committed into the candidate, and gold unchanged
+            assert (contents(reader, ["gold_candidate"])["gold_candidate.daily_active_users"]
+                    == after["gold.daily_active_users"])
+            assert_same_contents(contents(reader, ["gold"]), before)
         # the analyst's open transaction keeps its snapshot
         assert_same_contents(contents(analyst, ["gold"]), before)
         assert build.finish() == 0, build.messages()[-3000:]
+    assert "gold published: 10 tables" in build.messages()
     assert_same_contents(contents(analyst, ["gold"]), before)
     analyst.execute("commit")
     assert_same_contents(contents(analyst, ["gold"]), after)
     analyst.close()
+    # whatever moment another process read at, it saw one of the two published states: every
+    # snapshot the build committed holds gold as before or as after, and only the one its
+    # publication committed (named so in the lake's snapshot list) holds it as after
+    with lh.connect() as reader:
+        snapshots = reader.sql("select snapshot_id, commit_message from lake.snapshots()"
+                               f" where snapshot_id > {published_before} order by 1").fetchall()
+        assert len(snapshots) > 20  # every model of the build committed on its own
+        first_after = [n for n, message in snapshots if contents(reader, ["gold"], at_version=n) == after]
+        assert [n for n, _ in snapshots if n >= first_after[0]] == first_after
+        assert all(contents(reader, ["gold"], at_version=n) == before for n, _ in snapshots if n < first_after[0])
+        assert dict(snapshots)[first_after[0]].startswith("gold published by dbt build")
 
 
 def test_two_lake_builds_at_once_the_loser_fails_clearly_and_nothing_is_corrupted(

@@ -105,6 +105,29 @@ def test_without_data_quality_rows_the_run_comes_from_the_run_log(hand_made: Pat
     assert data.quality_runs == []
 
 
+def test_the_page_names_the_published_run_and_shows_a_hold_with_every_verdict(
+    hand_made: Path, tmp_path: Path,
+) -> None:
+    with duckdb.connect(str(hand_made)) as con:
+        con.execute("""
+            create table audit.gold_publications as select * from (values
+                ('run-1', timestamptz '2024-01-01 06:00:00+00', 'build', 'published', 'every error-level test passed'),
+                ('run-2', timestamptz '2024-01-02 06:00:00+00', 'build', 'held',
+                 'gate batch_quarantine_rate = 0.2 is above its error level 0.05'))
+            t(invocation_id, run_started_at, command, verdict, reason)""")
+    data = load(hand_made, NoProgress())
+    # gold is the first run's: the second one's is held, although its report row is the latest
+    assert data.run == queries.BuildRun("run-1", dt.datetime(2024, 1, 1, 6, tzinfo=dt.UTC))
+    assert data.holding is not None and data.holding.reason.startswith("gate batch_quarantine_rate")
+    out = tmp_path / "page.html"
+    assert main(["--db", str(hand_made), "--out", str(out), "--quiet"]) == 0
+    html = out.read_text()
+    assert "published by run <code>run-1</code>" in html
+    assert 'class="held"' in html and "Gold is held: gate batch_quarantine_rate = 0.2" in html
+    # the verdicts, newest first
+    assert html.index("<td>held</td>") < html.index("<td>published</td>")
+
+
 def test_figures_draw_losses_below_zero_and_the_blended_row_apart(hand_made: Path) -> None:
     data = load(hand_made, NoProgress())
 

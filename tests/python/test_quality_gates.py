@@ -37,6 +37,8 @@ def test_quarantine_rate_gate_warns_or_fails_by_its_thresholds_on_the_batch(
     assert f"FAIL 2 {GATE.format('quarantine_rate')}" in failed.output
     assert lakehouse.scalar(
         "select batch_quarantine_rate from reports.rpt_data_quality_runs") == 0.2
+    # gold is held until a person releases it (test_publication.py): released here
+    lakehouse.dbt("run-operation", "publish").assert_ok()
 
     # the next batch: 1 broken line in 10 (0.1), between these levels: a warning
     events_file(raw, "events_0002.ndjson", valid=9, broken=1, first=100)
@@ -79,6 +81,7 @@ def test_a_redelivered_file_fails_its_own_build_only(lakehouse: Lakehouse) -> No
     failed = lakehouse.dbt("build")  # every line of the batch is a copy: rate 1.0
     assert failed.returncode != 0
     assert f"FAIL 2 {GATE.format('duplicate_rate')}" in failed.output
+    lakehouse.dbt("run-operation", "publish").assert_ok()  # a person releases the held gold
     events_file(raw, "events_0003.ndjson", valid=20, first=100)
     lakehouse.build()  # a clean batch builds, though history holds 20 copies in 60 lines
     assert lakehouse.query(
@@ -93,9 +96,9 @@ def test_run_audit_has_a_row_per_node_per_invocation(lakehouse: Lakehouse) -> No
     lakehouse.build()
     relations = {r[0] for r in lakehouse.query(
         "select table_name from duckdb_tables() where schema_name in"
-        " ('bronze', 'silver', 'gold', 'reports')"
+        " ('bronze', 'silver', 'gold_candidate', 'reports')"
         " union all select view_name from duckdb_views() where schema_name in"
-        " ('bronze', 'silver', 'gold', 'reports')")}
+        " ('bronze', 'silver', 'gold_candidate', 'reports')")}
     invocations = [r[0] for r in lakehouse.query(
         "select distinct invocation_id from audit.dbt_run_results")]
     assert len(invocations) == 2

@@ -65,7 +65,8 @@ def test_a_scheduled_run_builds_only_what_a_changed_raw_file_feeds(lakehouse: La
         f.write(event("e2", "2024-03-10T10:00:00Z") + b"\n")
     grown = run_batch(lakehouse)
     assert grown.returncode == 0, grown.stdout + grown.stderr
-    assert "new or changed files of app.events: building source:app.events+" in grown.stdout
+    assert ("new or changed files of app.events: building source:app.events+ rpt_data_quality_runs"
+            in grown.stdout)
     assert builds(lakehouse) == 2
     built = models_of_last_build(lakehouse)
     assert {"stg_app__event_lines", "int_events_deduplicated", "mrr_daily", "mrr_monthly"} <= built
@@ -101,11 +102,13 @@ def test_the_build_plan_follows_what_changed() -> None:
     assert plan_build(BuildInputs("c1", files), None)[0] == []  # nothing recorded: everything
     assert plan_build(BuildInputs("c2", files), last)[0] == []  # code or dbt arguments changed
     both = {**files, "marketing.spend": "m2", "app.events": "e2"}
+    # each partial build runs the gates too: gold is published only by a judged build
     assert plan_build(BuildInputs("c1", both), last)[0] == [
-        "source:app.events+", "source:marketing.spend+"]
+        "source:app.events+", "source:marketing.spend+", "rpt_data_quality_runs"]
     # a source whose files are gone is selected, so that the build stops with its message
     gone = {k: v for k, v in files.items() if k != "billing.subscriptions"}
-    assert plan_build(BuildInputs("c1", gone), last)[0] == ["source:billing.subscriptions+"]
+    assert plan_build(BuildInputs("c1", gone), last)[0] == [
+        "source:billing.subscriptions+", "rpt_data_quality_runs"]
 
 
 def test_a_raw_sources_files_fingerprint_follows_names_sizes_and_times(tmp_path: Path) -> None:
@@ -124,24 +127,33 @@ def test_a_raw_sources_files_fingerprint_follows_names_sizes_and_times(tmp_path:
     assert files_fingerprint(pattern) not in (before, grown)
 
 
-def test_a_failed_build_records_nothing_so_the_next_run_builds_again(lakehouse: Lakehouse) -> None:
+def test_a_held_build_records_nothing_and_its_retries_stay_held_until_a_person_releases_it(
+    lakehouse: Lakehouse,
+) -> None:
     raw = lakehouse.raw_root
     write_side_files(raw)
     # one line in two quarantined: above the quarantine-rate gate's error level (5%)
     (raw / "events_0001.ndjson").write_bytes(event("e1", "2024-01-05T10:00:00Z") + b"\n{oops\n")
     failed = run_batch(lakehouse, relaxed_gates=False)
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert "dbt build failed" in failed.stderr
+    # the build's own verdict, in one line: the gate, its figure (1 of 2 lines) and its level
+    assert "run_batch: gold held: gate batch_quarantine_rate = 0.5 is above its error level 0.05" in failed.stderr
     assert builds(lakehouse) == 1
     # the same inputs are built again, not skipped; the gate judged their batch in the failed
-    # build, so this one passes (doc block data_quality_gates: a bad delivery fails the build
-    # that brings it, not every later one)
+    # build, but the hold stands until a person resolves it (doc block gold_publication)
     again = run_batch(lakehouse, relaxed_gates=False)
     assert builds(lakehouse) == 2
-    assert again.returncode == 0, again.stdout + again.stderr
-    # recorded now: the next run skips
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "gold held since run" in again.stderr
+    assert lakehouse.scalar("select count(*) from duckdb_tables() where schema_name = 'gold'") == 0
+    lakehouse.dbt("run-operation", "publish").assert_ok()
+    assert lakehouse.scalar("select count(*) from gold.daily_active_users") == 5  # 2024-01-01 to 01-05
+    # the retry after the release builds, publishes and is recorded: the next run skips
+    released = run_batch(lakehouse, relaxed_gates=False)
+    assert released.returncode == 0, released.stdout + released.stderr
+    assert builds(lakehouse) == 3
     assert "skipped" in run_batch(lakehouse, relaxed_gates=False).stdout
-    assert builds(lakehouse) == 2
+    assert builds(lakehouse) == 3
 
 
 def test_a_lakehouse_fingerprinted_by_the_older_scheduler_is_built_whole_once(

@@ -34,7 +34,7 @@ from harness.trust_lakehouse import TrustLakehouse
 from harness.trust_states import TrustData, TrustEnv
 
 REQUIRED_ENV = "SPARK_TESTS_REQUIRED"
-LAYERS = ("bronze", "silver", "gold")
+LAYERS = ("bronze", "silver", "gold_candidate")
 MODELS_ONLY = ("--exclude", "resource_type:unit_test", "resource_type:test")
 
 # The first lines of the last file, each with the reason DESIGN.md ("Quarantine") gives it;
@@ -123,9 +123,18 @@ def spark_batches(spark_ready: None, trust_data: TrustData,
     return SparkBatches(inc, full, duck, [len(first), len(second), last], (cut + 1, second[cut]))
 
 
-def gold(lh: Lakehouse) -> dict[str, list[tuple[object, ...]]]:
+def published_gold(lh: Lakehouse) -> dict[str, list[tuple[object, ...]]]:
     with lh.connect() as con:
         return contents(con, ["gold"])
+
+
+def as_published(candidate: dict[str, list[tuple[object, ...]]]) -> dict[str, list[tuple[object, ...]]]:
+    return {name.replace("gold_candidate.", "gold.", 1): rows for name, rows in candidate.items()}
+
+
+def gold(lh: Lakehouse) -> dict[str, list[tuple[object, ...]]]:
+    with lh.connect() as con:
+        return contents(con, ["gold_candidate"])
 
 
 def test_batch_by_batch_on_spark_ends_where_one_full_refresh_ends(
@@ -133,7 +142,7 @@ def test_batch_by_batch_on_spark_ends_where_one_full_refresh_ends(
 ) -> None:
     incremental = spark_batches.incremental.contents(LAYERS)
     # every table of the project was compared, the contract's gold tables among them
-    marts = {f"gold.{path.stem}" for path in (PROJECT_DIR / "models" / "marts").glob("*.sql")}
+    marts = {f"gold_candidate.{path.stem}" for path in (PROJECT_DIR / "models" / "marts").glob("*.sql")}
     assert marts <= set(incremental) and len(incremental) > len(marts) + 20
     assert_same_contents(incremental, spark_batches.full_refresh.contents(LAYERS))
 
@@ -214,6 +223,28 @@ def test_spark_gold_equals_duckdb_gold_on_the_bundled_data(
                       raw_root=PROJECT_DIR / "data", spark=True)
     spark.build()
     assert_same_contents(gold(spark), gold(bundled))
+
+    # the build published: the published views show the candidate (macro spark__publish_gold)
+    assert_same_contents(published_gold(spark), as_published(gold(spark)))
+    # a publication killed before its commit leaves a partition that no publication lists:
+    # plant one (every DAU -1) where the next publication will write
+    versions = spark.workdir / "spark" / "warehouse" / "gold_versions.db" / "daily_active_users"
+    planted = versions / "publication=2"
+    planted.mkdir()
+    with spark.connect() as con:
+        con.execute("copy (select date, -1::bigint as dau from gold_candidate.daily_active_users)"
+                    f" to '{planted / 'part-planted.parquet'}' (format parquet)")
+    shown = spark.dbt("show", "--inline", "select min(dau) as lowest_dau from {{ source('gold', 'daily_active_users') }}")
+    shown.assert_ok()
+    lowest = spark.scalar("select min(dau) from gold_candidate.daily_active_users")
+    # Spark reads publication 1, not the planted rows
+    assert re.findall(r"^\|\s*(-?\d+)\s*\|$", shown.output, flags=re.M) == [str(lowest)]
+    assert_same_contents(published_gold(spark), as_published(gold(spark)))
+    # the next publication (a judging run) writes over the planted files, then commits
+    spark.dbt("test", "--select", "test_name:within_thresholds").assert_ok()
+    log = versions.parent / "publications" / "*.parquet"
+    assert spark.query(f"select publication from read_parquet('{log}') order by 1") == [(1,), (2,)]
+    assert_same_contents(published_gold(spark), as_published(gold(spark)))
 
 
 def test_spark_gold_equals_duckdb_gold_on_200k_generated_events(

@@ -329,7 +329,7 @@ def test_spend_files_with_reordered_or_extra_columns_are_read_by_name(
           (date(2024, 1, 4), "Facebook", Decimal("2.75"))]
     assert bad.scalar("select count(*) from silver.int_marketing_spend_judged"
                       " where quarantine_reason is not null") == 0
-    assert bad.query("select channel, spend_usd from gold.cac_by_channel"
+    assert bad.query("select channel, spend_usd from gold_candidate.cac_by_channel"
                      " where channel in ('Google', 'Facebook', 'all') order by 1") == [
         ("Facebook", Decimal("10.00")), ("Google", Decimal("10.50")), ("all", Decimal("20.50"))]
 
@@ -360,4 +360,4 @@ def test_missing_input_stops_the_run_naming_the_file_and_the_fix(
     assert "raw_root" in run.output
     assert not lh.db_path.exists() or lh.query(
         "select table_name from duckdb_tables()"
-        " where schema_name in ('bronze', 'silver', 'gold')") == []
+        " where schema_name in ('bronze', 'silver', 'gold_candidate', 'gold')") == []

@@ -25,7 +25,7 @@ from harness.kill_points import (
 )
 from harness.trust_states import BatchedStates, TrustEnv
 
-LAYERS = ("bronze", "silver", "gold")
+LAYERS = ("bronze", "silver", "gold_candidate")
 
 
 KILL_POINTS: dict[str, tuple[str, KillPoint]] = {  # case: (killed model, when)

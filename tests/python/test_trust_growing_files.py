@@ -19,7 +19,7 @@ from harness.handmade import SPEND, SUBSCRIPTIONS
 from harness.trust_lakehouse import TrustLakehouse
 from harness.trust_states import TrustEnv
 
-LAYERS = ("bronze", "silver", "gold")
+LAYERS = ("bronze", "silver", "gold_candidate")
 
 
 def line(event_id: str, event_type: str = "login", **fields: Any) -> bytes:
@@ -119,7 +119,7 @@ def test_an_event_continued_without_a_newline_is_decided_again(trust_env: TrustE
     lh.build()
     assert lh.query("select event_id from silver.int_events_deduplicated order by 1") == [
         ("a1",), ("p1",)]
-    assert lh.scalar("select sum(gross_revenue_usd) from gold.daily_revenue_gross") == 10.5
+    assert lh.scalar("select sum(gross_revenue_usd) from gold_candidate.daily_revenue_gross") == 10.5
 
     written(lh, continued)
     lh.build()
@@ -127,7 +127,7 @@ def test_an_event_continued_without_a_newline_is_decided_again(trust_env: TrustE
     assert lh.query("select line_number, quarantine_reason, raw_line"
                     " from silver.int_events_quarantined") == [
         (2, "invalid_json", (L2 + L4).decode())]
-    assert lh.scalar("select sum(gross_revenue_usd) from gold.daily_revenue_gross") == 0
+    assert lh.scalar("select sum(gross_revenue_usd) from gold_candidate.daily_revenue_gross") == 0
     assert lh.query("select raw_lines, accepted_lines, quarantined_lines, is_balanced"
                     " from silver.int_event_files_reconciled") == [(2, 1, 1, True)]
     assert_same_contents(lh.contents(LAYERS), reference.contents(LAYERS))

@@ -20,7 +20,7 @@ from harness.compare import (
 )
 from harness.trust_states import BatchedStates, TrustEnv
 
-LAYERS = ("bronze", "silver", "gold")
+LAYERS = ("bronze", "silver", "gold_candidate")
 
 
 @pytest.mark.parametrize("k", [1, 3, 10])
@@ -42,8 +42,8 @@ def test_gold_does_not_depend_on_how_the_data_was_split(
 ) -> None:
     # the K files keep the relative order of each event's versions, so the winners, and every
     # gold number, are those of the single file
-    assert_same_contents(batched_states(k).incremental.contents(["gold"]),
-                         batched_states(1).full_refresh.contents(["gold"]))
+    assert_same_contents(batched_states(k).incremental.contents(["gold_candidate"]),
+                         batched_states(1).full_refresh.contents(["gold_candidate"]))
 
 
 def test_a_batch_of_only_late_and_conflicting_versions_keeps_the_right_winners(
@@ -86,7 +86,7 @@ def test_a_rerun_without_new_data_changes_no_table(
     batched_states: BatchedStates, trust_env: TrustEnv
 ) -> None:
     lh = batched_states(3).incremental.fork(trust_env.root / "rerun")
-    schemas = ("bronze", "silver", "gold", "reference")
+    schemas = ("bronze", "silver", "gold_candidate", "reference")
     # The spend file is a small full export, read again on every run (its bronze table is a
     # table, not an incremental model): its ingest stamps move, its lines do not.
     exports = {"bronze.stg_marketing__spend_rows"}
@@ -111,19 +111,19 @@ def test_the_last_batch_delivered_again_under_another_name_changes_no_gold_numbe
     batched_states: BatchedStates, trust_env: TrustEnv
 ) -> None:
     lh = batched_states(3).incremental.fork(trust_env.root / "resent_last")
-    before = lh.contents(["gold"])
+    before = lh.contents(["gold_candidate"])
     shutil.copy2(lh.raw_root / "events_0003.ndjson", lh.raw_root / "events_0004.ndjson")
     lh.build()
     assert lh.scalar("select count(*) from bronze.stg_app__event_lines"
                      " where source_file = 'events_0004.ndjson'") > 0
-    assert_same_contents(lh.contents(["gold"]), before)
+    assert_same_contents(lh.contents(["gold_candidate"]), before)
 
 
 def test_an_earlier_batch_delivered_again_under_another_name_changes_no_gold_number(
     batched_states: BatchedStates, trust_env: TrustEnv
 ) -> None:
     lh = batched_states(3).incremental.fork(trust_env.root / "resent_first")
-    before = lh.contents(["gold"])
+    before = lh.contents(["gold_candidate"])
     shutil.copy2(lh.raw_root / "events_0001.ndjson", lh.raw_root / "events_0004.ndjson")
     lh.build()
-    assert_same_contents(lh.contents(["gold"]), before)
+    assert_same_contents(lh.contents(["gold_candidate"]), before)

@@ -22,7 +22,7 @@ from harness.lakehouse import generate
 from harness.trust_lakehouse import TrustLakehouse
 from harness.trust_states import TrustEnv
 
-LAYERS = ("silver", "gold")
+LAYERS = ("silver", "gold_candidate")
 # what scripts/run_batch.py builds when only events arrived
 SCHEDULED_EVENTS_BUILD = "source:app.events+"
 
@@ -123,7 +123,7 @@ def test_each_incremental_run_ends_where_a_full_refresh_ends(
 def test_a_late_event_and_a_moved_correction_change_the_days_they_touch(
     steps: dict[str, tuple[TrustLakehouse, TrustLakehouse]],
 ) -> None:
-    dau = "select date, dau from gold.daily_active_users order by 1"
+    dau = "select date, dau from gold_candidate.daily_active_users order by 1"
     before, _ = steps["first"]
     after, _ = steps["late_correction_purchase"]
     # Jan 2: u1 and u2, then u3's late login too; Jan 3: u2 (refund) and u1 (x1), then x1 is
@@ -136,43 +136,43 @@ def test_a_late_event_and_a_moved_correction_change_the_days_they_touch(
 def test_a_refund_before_its_purchase_moves_to_the_purchase_once_it_arrives(
     steps: dict[str, tuple[TrustLakehouse, TrustLakehouse]],
 ) -> None:
-    net = ("select gross_revenue_usd, refunds_usd, net_revenue_usd from gold.daily_revenue_net"
+    net = ("select gross_revenue_usd, refunds_usd, net_revenue_usd from gold_candidate.daily_revenue_net"
            " where date = '2024-01-03'")
     before, _ = steps["first"]
     after, _ = steps["late_correction_purchase"]
     assert gold(before, net) == [(Decimal("0.00"), Decimal("5.00"), Decimal("-5.00"))]  # orphan
     assert gold(after, net) == [(Decimal("20.00"), Decimal("5.00"), Decimal("15.00"))]
-    assert gold(after, "select user_id, ltv_usd from gold.ltv_per_user order by 1") == [
+    assert gold(after, "select user_id, ltv_usd from gold_candidate.ltv_per_user order by 1") == [
         ("u1", Decimal("0.00")), ("u2", Decimal("15.00")), ("u3", Decimal("0.00"))]
 
 
 def test_a_batch_of_only_duplicates_changes_no_gold_table(
     steps: dict[str, tuple[TrustLakehouse, TrustLakehouse]],
 ) -> None:
-    assert_same_contents(steps["only_duplicates"][0].contents(["gold"]),
-                         steps["late_correction_purchase"][0].contents(["gold"]))
+    assert_same_contents(steps["only_duplicates"][0].contents(["gold_candidate"]),
+                         steps["late_correction_purchase"][0].contents(["gold_candidate"]))
 
 
 def test_a_batch_extending_the_as_of_date_adds_its_days_and_week(
     steps: dict[str, tuple[TrustLakehouse, TrustLakehouse]],
 ) -> None:
     lh, _ = steps["later_as_of"]
-    assert gold(lh, "select count(*), max(date) from gold.daily_active_users") == [(10, date(2024, 1, 10))]
-    assert gold(lh, "select gross_revenue_usd from gold.daily_revenue_gross where date = '2024-01-10'") == [
+    assert gold(lh, "select count(*), max(date) from gold_candidate.daily_active_users") == [(10, date(2024, 1, 10))]
+    assert gold(lh, "select gross_revenue_usd from gold_candidate.daily_revenue_gross where date = '2024-01-10'") == [
         (Decimal("30.00"),)]
     # cohorts of Monday Jan 1 (u1, u2): week 0 both active, week 1 (Jan 8) u1 only
     assert gold(lh, "select weeks_since_signup, cohort_size, active_users"
-                    " from gold.weekly_cohort_retention order by 1") == [(0, 2, 2), (1, 2, 1)]
+                    " from gold_candidate.weekly_cohort_retention order by 1") == [(0, 2, 2), (1, 2, 1)]
 
 
 def test_a_changed_subscriptions_snapshot_reaches_mrr_and_users(
     steps: dict[str, tuple[TrustLakehouse, TrustLakehouse]],
 ) -> None:
     lh, _ = steps["subscriptions_changed"]
-    assert gold(lh, "select date, mrr_usd, active_customers from gold.mrr_daily"
+    assert gold(lh, "select date, mrr_usd, active_customers from gold_candidate.mrr_daily"
                     " where date in ('2024-01-04', '2024-01-05') order by 1") == [
         (date(2024, 1, 4), Decimal("9.99"), 1), (date(2024, 1, 5), Decimal("19.99"), 2)]
-    assert gold(lh, "select mrr_usd, new_mrr_usd from gold.mrr_monthly") == [
+    assert gold(lh, "select mrr_usd, new_mrr_usd from gold_candidate.mrr_monthly") == [
         (Decimal("19.99"), Decimal("19.99"))]
 
 
@@ -181,13 +181,13 @@ def test_an_as_of_day_set_back_shrinks_every_table_to_it(
 ) -> None:
     lh, _ = steps["earlier_as_of"]
     # by Jan 1 only u1 has signed up and been active; sa (9.99 from Jan 1) is the only plan
-    assert gold(lh, "select date, dau from gold.daily_active_users") == [(date(2024, 1, 1), 1)]
+    assert gold(lh, "select date, dau from gold_candidate.daily_active_users") == [(date(2024, 1, 1), 1)]
     assert gold(lh, "select cohort_week, weeks_since_signup, cohort_size, active_users"
-                    " from gold.weekly_cohort_retention") == [(date(2024, 1, 1), 0, 1, 1)]
-    assert gold(lh, "select mrr_usd, new_mrr_usd from gold.mrr_monthly") == [
+                    " from gold_candidate.weekly_cohort_retention") == [(date(2024, 1, 1), 0, 1, 1)]
+    assert gold(lh, "select mrr_usd, new_mrr_usd from gold_candidate.mrr_monthly") == [
         (Decimal("9.99"), Decimal("9.99"))]
-    assert gold(lh, "select user_id from gold.ltv_per_user") == [("u1",)]
-    assert gold(lh, "select count(*) from gold.daily_revenue_net") == [(1,)]
+    assert gold(lh, "select user_id from gold_candidate.ltv_per_user") == [("u1",)]
+    assert gold(lh, "select count(*) from gold_candidate.daily_revenue_net") == [(1,)]
 
 
 @pytest.fixture(scope="session")

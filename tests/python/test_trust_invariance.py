@@ -112,5 +112,5 @@ def test_writing_the_same_events_differently_leaves_gold_unchanged(
     write_events(lh.raw_root, [lines])
     lh.build()
     assert lh.scalar("select count(*) from bronze.stg_app__event_lines") == len(lines)
-    reference: dict[str, Rows] = batched_states(1).full_refresh.contents(["gold"])
-    assert_same_contents(lh.contents(["gold"]), reference)
+    reference: dict[str, Rows] = batched_states(1).full_refresh.contents(["gold_candidate"])
+    assert_same_contents(lh.contents(["gold_candidate"]), reference)

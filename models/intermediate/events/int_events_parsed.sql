@@ -4,6 +4,7 @@
         incremental_strategy='append',
         on_schema_change='fail',
         post_hook="{{ drop_superseded_verdicts(this, ref('stg_app__event_lines')) }}",
+        meta={'one_row_per_raw_line': true},
     )
 }}
 
@@ -11,7 +12,8 @@
 -- it breaks is its quarantine reason. An incremental run parses only the lines bronze
 -- ingested since the last run; a line bronze read again (a grown file's last line) gets its
 -- new verdict in place of the old one (post-hook). The fields come from one list,
--- known_event_fields().
+-- known_event_fields(). A verdict depends on its line alone (meta one_row_per_raw_line): a
+-- dropped file's verdicts are deleted (macro forget_file), not the table rebuilt.
 {%- set fields = known_event_fields() %}
 {%- set fields_with_json_type = event_fields_with_json_type(fields) %}
 {%- set known_keys = sql_strings(known_event_keys(fields)) %}

@@ -2,11 +2,15 @@
 -- position. A file that is not UTF-8, not JSON or not an array is one row with the reason,
 -- holding the file's text. Each file is a full export, so the table is rebuilt from the files.
 -- depends_on: {{ source('billing', 'subscriptions') }}
+-- (A file dropped by forget_file and unchanged since is left out: macro raw_files_dropped.)
 
 with
 
 files as (
-    {{ read_raw_files(raw_file_glob('billing', 'subscriptions')) }}
+    {{ read_raw_files(
+        raw_file_glob('billing', 'subscriptions'),
+        skip=raw_files_dropped('billing', 'subscriptions'),
+    ) }}
 ),
 
 documents as (

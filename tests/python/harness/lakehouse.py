@@ -97,7 +97,7 @@ class Lakehouse:
     def dbt(self, command: str, *args: str, vars_: dict[str, Any] | None = None) -> DbtRun:
         all_vars = {"raw_root": str(self.raw_root), **(vars_ or {})}
         proc = subprocess.run(
-            [str(DBT), "--no-use-colors", command, *self.target_args, "--project-dir", str(PROJECT_DIR),
+            [str(DBT), "--no-use-colors", *command.split(), *self.target_args, "--project-dir", str(PROJECT_DIR),
              "--profiles-dir", str(PROJECT_DIR), "--vars", json.dumps(all_vars), *args],
             env=self.env(), capture_output=True, text=True, check=False,
         )

@@ -52,7 +52,7 @@ class TrustLakehouse(Lakehouse):
         # the lake target keeps its profile's one thread (DuckLake 1.5.5's commits race), and
         # parses the project again for each state: its catalog database is in the profile
         threads = [] if self.lake else ["--threads", TRUST_DBT_THREADS]
-        return [str(DBT), "--no-use-colors", *log_flags, command, *self.target_args,
+        return [str(DBT), "--no-use-colors", *log_flags, *command.split(), *self.target_args,
                 "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
                 "--vars", json.dumps(all_vars), *threads, *args]
 
@@ -95,12 +95,14 @@ class TrustLakehouse(Lakehouse):
         run.assert_ok()
         return run
 
-    def start_build(self) -> StreamedBuild:
-        """`dbt build` (no tests) in its own process group, logging every event (SQL
-        statements included) as a JSON line into a pipe of one page that the caller reads
+    def start_build(self, *, judged: bool = False, vars_: dict[str, Any] | None = None) -> StreamedBuild:
+        """`dbt build` (no tests; with `judged`, every data test and gate, so that it publishes
+        gold when they pass) in its own process group, logging every event (SQL statements
+        included) as a JSON line into a pipe of one page that the caller reads
         (StreamedBuild)."""
-        cmd = self._command("build", "--exclude", *TRUST_EXCLUDE, "resource_type:test",
-                            vars_=None, log_flags=("--log-format", "json", "--log-level", "debug"))
+        exclude = ("resource_type:unit_test",) if judged else (*TRUST_EXCLUDE, "resource_type:test")
+        cmd = self._command("build", "--exclude", *exclude, vars_=vars_,
+                            log_flags=("--log-format", "json", "--log-level", "debug"))
         return StreamedBuild(cmd, self._env())
 
     def build_killed_at(self, when: Callable[[dict[str, Any]], bool]) -> tuple[bool, str]:
