@@ -28,61 +28,6 @@
 {%- endmacro %}
 
 
-{% macro upsert_strategy() -%}
-    {#- The incremental strategy of a model whose batches replace rows by key (unique_key):
-        MERGE on DuckDB; on Spark the batch is appended and keep_latest_per_key then keeps one
-        row per key. -#}
-    {{- adapter.dispatch('upsert_strategy', 'lakehouse')() -}}
-{%- endmacro %}
-
-{% macro duckdb__upsert_strategy() -%}
-    merge
-{%- endmacro %}
-
-{% macro spark__upsert_strategy() -%}
-    append
-{%- endmacro %}
-
-
-{% macro later_version_than_stored(order_columns) -%}
-    {#- DuckDB's merge_update_condition of an upserting model: the batch's row replaces the
-        stored one only when it sorts later by `order_columns` (compared in order, as a
-        tuple). The same list orders keep_latest_per_key on Spark. -#}
-    {%- set batch_row, stored_row = [], [] -%}
-    {%- for column in order_columns -%}
-        {%- do batch_row.append('DBT_INTERNAL_SOURCE.' ~ column) -%}
-        {%- do stored_row.append('DBT_INTERNAL_DEST.' ~ column) -%}
-    {%- endfor -%}
-    ({{ batch_row | join(', ') }}) > ({{ stored_row | join(', ') }})
-{%- endmacro %}
-
-
-{% macro keep_latest_per_key(relation, unique_key, order_columns) -%}
-    {#- Post-hook of an upserting model (upsert_strategy): where the append left more than one
-        row per `unique_key`, keeps the one that sorts last by `order_columns`: what DuckDB's
-        MERGE did with later_version_than_stored. -#}
-    {{- adapter.dispatch('keep_latest_per_key', 'lakehouse')(relation, unique_key, order_columns) -}}
-{%- endmacro %}
-
-{% macro duckdb__keep_latest_per_key(relation, unique_key, order_columns) -%}
-    {#- nothing to do: MERGE kept one row per key -#}
-{%- endmacro %}
-
-{% macro spark__keep_latest_per_key(relation, unique_key, order_columns) -%}
-    {%- if execute and is_incremental() -%}
-        {%- set repeated = run_query(
-            "select count(*) from (select " ~ unique_key ~ " from " ~ relation
-            ~ " group by " ~ unique_key ~ " having count(*) > 1) as repeated_keys"
-        ).columns[0].values()[0] -%}
-        {%- if repeated > 0 -%}
-            {%- do spark_rewrite_table(relation,
-                "select * from " ~ relation ~ " qualify row_number() over (partition by "
-                ~ unique_key ~ " order by " ~ order_columns | join(' desc, ') ~ " desc) = 1") -%}
-        {%- endif -%}
-    {%- endif -%}
-{%- endmacro %}
-
-
 {% macro spark_rewrite_table(relation, select_sql) -%}
     {#- Replaces the rows of a Spark table with those of a query that may read the table
         itself: into a staging table first (Spark refuses to overwrite a table that the
@@ -118,6 +63,10 @@
                        ~ ', left by an interrupted run', info=true) }}
                 {%- do run_query('insert overwrite table ' ~ target_table ~ ' select * from ' ~ staged) -%}
                 {%- do run_query('drop table ' ~ staged) -%}
+            {%- endfor -%}
+            {#- the keys an earlier run recomputed (recompute_keys): done with -#}
+            {%- for row in run_query('show tables in ' ~ schema ~ " like '*__dbt_keys_*'").rows -%}
+                {%- do run_query('drop table ' ~ schema ~ '.' ~ row['tableName']) -%}
             {%- endfor -%}
         {%- endfor -%}
     {%- endif -%}

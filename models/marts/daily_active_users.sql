@@ -1,29 +1,27 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='recompute_keys',
+        unique_key='date',
         on_schema_change='fail',
-        pre_hook="{{ forget_rows(among('date', touched_days())) }}",
     )
 }}
 
--- depends_on: {{ ref('int_events_touched') }}
 -- Distinct users with at least one valid event, for every day of the shared calendar (doc
--- block `daily_active_users`, models/marts/_marts__docs.md).
--- Incremental: a run recomputes the days that changed (those of every version of an event it
--- touched, and days the calendar gained), after the pre-hook forgot them (macro touched_days).
-{%- set days = touched_days() %}
+-- block `daily_active_users`, models/marts/_marts__docs.md). Incremental: a run recomputes
+-- the days that changed, those of every version of an event it touched and the days the
+-- calendar gained or lost (doc block `incremental_gold`).
+{%- do recompute_keys(touched_days()) %}
 
 with
 
 calendar as (
     select * from {{ ref('util_calendar_days') }}
-    where {{ among('date_day', days) }}
 ),
 
 events as (
     select * from {{ ref('int_events_deduplicated') }}
-    where {{ among('event_date', days) }}
+    where {{ recomputed('event_date') }}
 ),
 
 active_users_by_day as (

@@ -1,30 +1,28 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='recompute_keys',
+        unique_key='date',
         on_schema_change='fail',
-        pre_hook="{{ forget_rows(among('date', touched_days())) }}",
     )
 }}
 
--- depends_on: {{ ref('int_events_touched') }}
 -- Purchases in USD by purchase day, zero on days without any; tax beside revenue, never in it
 -- (doc block `gross_revenue`, models/marts/_marts__docs.md).
 -- Incremental: a run recomputes the days that changed (those of every version of a purchase
--- or refund it touched, or of its refunds or purchase, and days the calendar gained), after
--- the pre-hook forgot them (macro touched_days).
-{%- set days = touched_days() %}
+-- or refund it touched, or of its refunds or purchase, and days the calendar gained) (macro touched_days).
+{%- do recompute_keys(touched_days()) %}
 
 with
 
 calendar as (
     select * from {{ ref('util_calendar_days') }}
-    where {{ among('date_day', days) }}
+    where {{ recomputed('date_day') }}
 ),
 
 transactions as (
     select * from {{ ref('int_revenue_transactions_recognized') }}
-    where {{ among('recognized_date', days) }}
+    where {{ recomputed('recognized_date') }}
 ),
 
 purchases_by_day as (

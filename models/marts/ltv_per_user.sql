@@ -1,9 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='recompute_keys',
+        unique_key='user_id',
         on_schema_change='fail',
-        pre_hook="{{ forget_rows(among('user_id', recomputed_since(ref('int_user_revenue_summed'), 'user_id'))) }}",
     )
 }}
 
@@ -11,14 +11,14 @@
 -- `lifetime_value`, models/marts/_marts__docs.md). Gross and refunds are rounded from exact
 -- totals; ltv_usd is the difference of the two published amounts, so each row adds up.
 -- Incremental: a run recomputes the users whose revenue was recomputed since it last built
--- (macro recomputed_since), after the pre-hook forgot them.
-{%- set users = recomputed_since(ref('int_user_revenue_summed'), 'user_id') %}
+-- (macro recomputed_upstream).
+{%- do recompute_keys(recomputed_upstream(ref('int_user_revenue_summed'))) %}
 
 with
 
 user_revenue as (
     select * from {{ ref('int_user_revenue_summed') }}
-    where {{ among('user_id', users) }}
+    where {{ recomputed('user_id') }}
 ),
 
 rounded as (

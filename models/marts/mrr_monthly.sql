@@ -1,18 +1,17 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='recompute_keys',
+        unique_key='month',
         on_schema_change='fail',
-        pre_hook="{{ forget_rows('month >= ' ~ months_from('month_close_date', 'month')) }}",
     )
 }}
 
--- depends_on: {{ ref('int_subscriptions_deduplicated') }}
 -- MRR at each month close and the customer movements between consecutive closes, which add
 -- up to the change (doc block `mrr_movements`, models/marts/_marts__docs.md). Churned and
 -- contraction amounts are positive. Incremental: a run recomputes the months from the first
--- whose close moved (macro months_from), after the pre-hook forgot them.
-{%- set first_month = months_from('month_close_date', 'month') %}
+-- whose close moved (macro changed_months).
+{%- do recompute_keys(changed_months('month_close_date')) %}
 
 with
 
@@ -22,7 +21,7 @@ calendar as (
 
 customer_months as (
     select * from {{ ref('int_user_mrr_months_classified') }}
-    where month_start >= {{ first_month }}
+    where {{ recomputed('month_start') }}
 ),
 
 months as (
@@ -30,7 +29,7 @@ months as (
         month_start,
         date_day as month_close_date
     from calendar
-    where is_month_close and month_start >= {{ first_month }}
+    where is_month_close
 ),
 
 movements_by_month as (

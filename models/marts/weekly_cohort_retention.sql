@@ -1,22 +1,19 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='recompute_keys',
+        unique_key=['cohort_week', 'activity_week'],
         on_schema_change='fail',
-        pre_hook="{{ forget_rows(
-            among('cohort_week', touched_weeks()) ~ ' or ' ~ among('activity_week', touched_weeks())
-            ~ ' or activity_week > (select as_of_week from ' ~ ref('util_calendar_bounds') ~ ')'
-        ) }}",
     )
 }}
 
--- depends_on: {{ ref('int_events_touched') }}
 -- Weekly retention of signup cohorts: for each cohort week and each week since, how many of its
 -- users had at least one valid event, up to the as-of week (doc block `cohort_retention`,
 -- models/marts/_marts__docs.md). Users without a signup have no cohort; metric_exceptions
 -- counts them. Incremental: a run recomputes, for every cohort, the weeks it touched, and the
--- touched weeks' cohorts whole (macro touched_weeks), after the pre-hook forgot those cells.
-{%- set weeks = touched_weeks() %}
+-- touched weeks' cohorts whole (macro touched_weeks): a cell is recomputed when its cohort
+-- week or its activity week is one of them.
+{%- do recompute_keys(touched_weeks()) %}
 
 with
 
@@ -48,7 +45,7 @@ cohorts as (
     select
         cohort_week,
         count(*) as cohort_size,
-        {{ among('cohort_week', weeks) }} as is_recomputed_whole
+        {{ recomputed('cohort_week') }} as is_recomputed_whole
     from cohort_members
     group by cohort_week
 ),
@@ -71,7 +68,7 @@ cohort_weeks as (
     from all_cohort_weeks
     where
         is_recomputed_whole
-        or {{ among('cast(cohort_week + 7 * weeks_since_signup as date)', weeks) }}
+        or {{ recomputed('cast(cohort_week + 7 * weeks_since_signup as date)') }}
 ),
 
 whole_cohort_members as (
@@ -89,7 +86,7 @@ relevant_events as (
         events.user_id,
         events.event_date
     from events
-    where {{ among("cast(date_trunc('week', events.event_date) as date)", weeks) }}
+    where {{ recomputed("cast(date_trunc('week', events.event_date) as date)") }}
     union all
     select
         events.user_id,

@@ -1,28 +1,27 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='recompute_keys',
+        unique_key='user_id',
         on_schema_change='fail',
-        pre_hook="{{ forget_rows(among('user_id', touched_users())) }}",
     )
 }}
 
--- depends_on: {{ ref('int_events_touched') }}
 -- Every known user (anyone with a valid event or a subscription), with their first valid
 -- signup, cohort week and acquisition channel (doc block `user_attribution`). Incremental: a
--- run recomputes the users it touched (macro touched_users), after the pre-hook forgot them.
-{%- set users = touched_users() %}
+-- run recomputes the users it touched (macro touched_users).
+{%- do recompute_keys(touched_users()) %}
 
 with
 
 events as (
     select * from {{ ref('int_events_deduplicated') }}
-    where {{ among('user_id', users) }}
+    where {{ recomputed('user_id') }}
 ),
 
 subscriptions as (
     select * from {{ ref('int_subscriptions_deduplicated') }}
-    where {{ among('user_id', users) }}
+    where {{ recomputed('user_id') }}
 ),
 
 channel_aliases as (

@@ -1,34 +1,33 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='recompute_keys',
+        unique_key='user_id',
         on_schema_change='fail',
-        pre_hook="{{ forget_rows(among('user_id', touched_users())) }}",
     )
 }}
 
--- depends_on: {{ ref('int_events_touched') }}
 -- One row per signed-up user who converted: their first valid purchase, trial conversion or
 -- subscription start (doc block `paid_conversion`). Users without a signup were acquired before
 -- the data begins and are not conversions. Incremental: a run recomputes the users it touched
--- (macro touched_users), after the pre-hook forgot them.
-{%- set users = touched_users() %}
+-- (macro touched_users).
+{%- do recompute_keys(touched_users()) %}
 
 with
 
 events as (
     select * from {{ ref('int_events_deduplicated') }}
-    where {{ among('user_id', users) }}
+    where {{ recomputed('user_id') }}
 ),
 
 subscriptions as (
     select * from {{ ref('int_subscriptions_deduplicated') }}
-    where {{ among('user_id', users) }}
+    where {{ recomputed('user_id') }}
 ),
 
 attributed_users as (
     select * from {{ ref('int_users_attributed') }}
-    where {{ among('user_id', users) }}
+    where {{ recomputed('user_id') }}
 ),
 
 conversion_candidates as (

@@ -1,14 +1,10 @@
-{%- set recount_order = ['ingested_at'] -%}
 {{
     config(
         materialized='incremental',
-        incremental_strategy=upsert_strategy(),
+        incremental_strategy='upsert_latest',
         unique_key='event_id',
         on_schema_change='fail',
-        merge_update_condition=later_version_than_stored(recount_order),
-        pre_hook="{{ forget_replaced_events(this, ref('int_events_parsed')) }}",
-        post_hook="{{ keep_latest_per_key(this, 'event_id', "
-            ~ recount_order | string ~ ") }}",
+        meta={'latest_by': ['ingested_at']},
     )
 }}
 
@@ -16,9 +12,10 @@
 -- many distinct contents, so that duplicate and conflict counts never regroup every version
 -- (DESIGN.md, "Incremental strategy"). A run recounts all versions of the events its batch
 -- brings and merges the counts, so any split into runs ends with the same counts. An event
--- whose line bronze read again is forgotten by the pre-hook and counted again. A recount
--- always holds a line of this run, so it is the later by its latest line counted: the merge
--- (or on Spark, where the batch is appended, the post-hook) keeps it.
+-- whose line bronze read again is forgotten first (macro replaced_events) and counted again. A
+-- recount always holds a line of this run, so it is the later by its latest line counted: the
+-- upsert_latest strategy keeps it.
+{%- do recompute_keys(replaced_events()) %}
 
 with
 

@@ -2,13 +2,10 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy=upsert_strategy(),
+        incremental_strategy='upsert_latest',
         unique_key='event_id',
         on_schema_change='fail',
-        merge_update_condition=later_version_than_stored(version_order),
-        pre_hook="{{ forget_replaced_events(this, ref('int_events_parsed')) }}",
-        post_hook="{{ keep_latest_per_key(this, 'event_id', "
-            ~ version_order | string ~ ") }}",
+        meta={'latest_by': version_order},
     )
 }}
 
@@ -17,11 +14,12 @@
 -- (file name, then line): a re-delivered copy of old content is not a new version. Both keys
 -- are fixed once a version is seen, so the stored winner is the same however the input was
 -- split into runs (doc block `event_dedupe`). Each batch is reduced to its own winners first
--- (MERGE does not reject duplicate keys in its source); merge_update_condition then replaces
--- a stored row only with a later version (on Spark, where the batch is appended, the
--- post-hook keeps the later one). An event whose earlier line bronze read again (a
--- grown file's last line) is forgotten by the pre-hook and decided again here over all its
--- versions: its winner may then be a line of an earlier run, or it may have none left.
+-- (MERGE does not reject duplicate keys in its source); the upsert_latest strategy then
+-- replaces a stored row only with a later version by version_order. An event whose earlier
+-- line bronze read again (a grown file's last line) is forgotten first (its key is among the
+-- run's keys, macro replaced_events) and decided again here over all its versions: its winner
+-- may then be a line of an earlier run, or it may have none left.
+{%- do recompute_keys(replaced_events()) %}
 
 with
 
@@ -32,15 +30,6 @@ batch as (
     select * from {{ ref('int_events_parsed') }}
     where
         quarantine_reason is null
-        and {{ ingested_since_last_run() }}
-),
-
-replaced_events as (
-    -- events whose line was read again by bronze: the pre-hook forgot their stored winner
-    select distinct replaced_event_id as event_id
-    from {{ ref('int_events_parsed') }}
-    where
-        replaced_event_id is not null
         and {{ ingested_since_last_run() }}
 ),
 
@@ -59,7 +48,7 @@ candidate_keys as (
         {% if is_incremental() %}
             and (
                 event_id in (select batch.event_id from batch)
-                or event_id in (select replaced_events.event_id from replaced_events)
+                or {{ forgotten('event_id') }}
             )
         {% endif %}
 ),
@@ -79,7 +68,7 @@ winner_keys as (
     from first_arrivals
     qualify row_number() over (
             partition by event_id
-            order by event_ts desc, source_file desc, line_number desc
+            order by {{ version_order | join(' desc, ') }} desc
         ) = 1
 ),
 
@@ -102,7 +91,7 @@ decided_again as (
             parsed.source_file = winner_keys.source_file
             and parsed.line_number = winner_keys.line_number
     where
-        parsed.event_id in (select replaced_events.event_id from replaced_events)
+        {{ forgotten('parsed.event_id') }}
         -- a winner of this batch is in batch_winners already; asked of the line itself, not
         -- of batch_winners, which a second read would make DuckDB materialize whole
         and not ({{ ingested_since_last_run('parsed.ingested_at') }})

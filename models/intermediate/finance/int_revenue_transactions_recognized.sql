@@ -1,20 +1,19 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='recompute_keys',
+        unique_key='event_id',
         on_schema_change='fail',
-        pre_hook="{{ forget_rows(among('event_id', touched_event_ids())) }}",
     )
 }}
 
--- depends_on: {{ ref('int_events_touched') }}
 -- One row per purchase and per refund, in USD, on the day it counts for revenue (doc block
 -- `revenue_recognition`, _finance__docs.md). Purchases keep silver's winning version and
 -- conversion; refunds get their currency, sign and recognition day resolved here because each
 -- depends on the purchase they refer to. Incremental: a run recomputes the transactions of
 -- the events it touched (a refund's purchase and a purchase's refunds are touched with it),
 -- after the pre-hook forgot them; an event no longer a purchase or refund stays forgotten.
-{%- set touched = touched_event_ids() %}
+{%- do recompute_keys(touched_events()) %}
 
 with
 
@@ -52,7 +51,7 @@ refunds as (
     from events
     where
         event_type = 'refund'
-        and {{ among('event_id', touched) }}
+        and {{ recomputed('event_id') }}
 ),
 
 -- a refund takes its purchase's currency when it has none, and cannot be recognized before it
@@ -105,7 +104,7 @@ final as (
         {%- endfor %}
         cast(tax_usd as decimal(38, 10)) as tax_usd
     from purchases
-    where {{ among('event_id', touched) }}
+    where {{ recomputed('event_id') }}
 
     union all
 

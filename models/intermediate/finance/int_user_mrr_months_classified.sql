@@ -1,21 +1,20 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='recompute_keys',
+        unique_key=['user_id', 'month_start'],
         on_schema_change='fail',
-        pre_hook="{{ forget_rows('month_start >= ' ~ months_from('close_date')) }}",
+        meta={'recompute_by': 'month_start'},
     )
 }}
 
--- depends_on: {{ ref('int_subscriptions_deduplicated') }}
 -- Each customer's MRR at each month close and the movement that explains its change since the
 -- previous close (doc block `mrr_movements`, models/marts/_marts__docs.md). One row per
 -- customer (user_id) and month where the customer has a plan at the close or had one at the
 -- previous close, so churn has a row to live on. Incremental: a run recomputes the months from
 -- the first whose close moved (the as-of day moved in the running month, a month closed), the
--- whole table after a subscriptions snapshot (macro months_from), after the pre-hook forgot
--- them.
-{%- set first_month = months_from('close_date') %}
+-- whole table after a subscriptions snapshot (macro changed_months).
+{%- do recompute_keys(changed_months('close_date')) %}
 
 with
 
@@ -39,7 +38,7 @@ month_closes as (
     from calendar
     where
         is_month_close
-        and month_start + interval 1 month >= {{ first_month }}
+        and {{ recomputed_from('cast(month_start + interval 1 month as date)') }}
 ),
 
 -- periods never overlap per customer, so at most one plan per customer and close
@@ -86,7 +85,7 @@ recomputed_months as (
     from customer_months
     inner join month_closes
         on customer_months.month_start = month_closes.month_start
-    where customer_months.month_start >= {{ first_month }}
+    where {{ recomputed_from('customer_months.month_start') }}
 ),
 
 paid_before as (
@@ -96,7 +95,7 @@ paid_before as (
             user_id,
             min(month_start) as first_paid_month
         from {{ this }}
-        where mrr_usd > 0 and month_start < {{ first_month }}
+        where mrr_usd > 0 and not ({{ recomputed_from('month_start') }})
         group by user_id
     {%- else %}
         select

@@ -1,17 +1,16 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='recompute_keys',
+        unique_key='user_id',
         on_schema_change='fail',
-        pre_hook="{{ forget_rows(among('user_id', touched_users('as_of_date'))) }}",
     )
 }}
 
--- depends_on: {{ ref('int_events_touched') }}, {{ ref('int_subscriptions_deduplicated') }}
 -- Every known user up to the as-of day with their purchases and refunds in USD, unrounded:
 -- the inputs of their lifetime value. Users who never paid are here with zeros. Incremental:
--- a run recomputes the users it touched (macro touched_users), after the pre-hook forgot them.
-{%- set users = touched_users('as_of_date') %}
+-- a run recomputes the users it touched (macro touched_users).
+{%- do recompute_keys(touched_users(as_of_column='as_of_date')) %}
 
 with
 
@@ -21,17 +20,17 @@ calendar_bounds as (
 
 users as (
     select * from {{ ref('int_users_attributed') }}
-    where {{ among('user_id', users) }}
+    where {{ recomputed('user_id') }}
 ),
 
 transactions as (
     select * from {{ ref('int_revenue_transactions_recognized') }}
-    where {{ among('user_id', users) }}
+    where {{ recomputed('user_id') }}
 ),
 
 conversions as (
     select * from {{ ref('int_users_converted') }}
-    where {{ among('user_id', users) }}
+    where {{ recomputed('user_id') }}
 ),
 
 -- only what daily_revenue_net shows by the as-of day, so the two always add up to the same
