@@ -31,9 +31,11 @@ def ready(lh: Lakehouse) -> None:
     ({"as_of_date": "2024-13-45"}, "var as_of_date is 2024-13-45: it must be a date YYYY-MM-DD"),
     ({"min_valid_event_ts": "then"}, "var min_valid_event_ts is then: it must be a date or timestamp"),
     ({"max_future_days": "one"}, "var max_future_days is one: it must be a number of days >= 0"),
+    ({"validation_clock": "soon"}, "var validation_clock is soon: it must be a timestamp"),
     ({"dq_quarantine_rate": 0.5}, "var dq_quarantine_rate is 0.5: it must be {warn: <number or null>"),
     ({"dq_duplicate_rate": {"warn": "high", "error": None}}, "var dq_duplicate_rate is"),
-], ids=["impossible_date", "not_a_timestamp", "not_a_number", "scalar_gate", "word_in_gate"])
+], ids=["impossible_date", "not_a_timestamp", "not_a_number", "not_a_clock", "scalar_gate",
+        "word_in_gate"])
 def test_a_malformed_var_stops_the_run_before_any_model_naming_it(
     lakehouse: Lakehouse, vars_: dict[str, Any], expected: str
 ) -> None:
