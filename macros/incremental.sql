@@ -55,8 +55,9 @@
 
 {% macro drop_verdicts_judged_again(relation) %}
     {#- Post-hook of int_events_parsed: a verdict due again gives way to the verdict this run
-        (or a run killed before this hook, on Spark) gave the same line since. -#}
-    {%- if not is_incremental() -%}{{ return('') }}{%- endif -%}
+        (or a run killed before this hook, on Spark) gave the same line since. Asked first
+        (a scan of the reason): the delete's self-join would otherwise cost every run. -#}
+    {%- if not is_incremental() or not verdicts_due_again(relation) -%}{{ return('') }}{%- endif -%}
     {%- set judged_again -%}
         {{ verdict_due_again('stored') }}
         and exists (
