@@ -54,7 +54,7 @@ event_lines as (
         where
             {{ verdict_due_again('verdicts') }}
             and not {{ lines_read_again(ref('stg_app__event_lines')) }}
-            -- a line judged since (by a run killed before its post-hook, on Spark) is judged
+            -- not a line judged again already (by a run killed before its post-hook, on Spark)
             and not exists (
                 select 1
                 from {{ this }} as later
