@@ -34,7 +34,7 @@ build: venv  ## dbt build (seeds, models, tests) on the bundled data/
 	$(DBT) build $(DBT_ARGS)
 	@echo
 	@echo "Done. The lakehouse is $${LAKEHOUSE_DB:-lakehouse.duckdb} (schemas bronze, silver, gold, reference)."
-	@echo "  Look at a gold table:  $(BIN)/dbt show $(DBT_ARGS) --inline \"select * from {{ ref('daily_revenue_net') }} order by date desc\" --limit 7"
+	@echo "  Look at a gold table:  $(BIN)/dbt show $(DBT_ARGS) --inline \"select * from {{ source('gold', 'daily_revenue_net') }} order by date desc\" --limit 7"
 	@echo "  Browse the lineage:    make docs"
 	@echo "  Query it read-only:    $(BIN)/python -c \"import duckdb; print(duckdb.connect('lakehouse.duckdb', read_only=True).sql('from gold.mrr_monthly'))\""
 

@@ -37,12 +37,12 @@ PLANTED: dict[tuple[str, str], int] = {
 }
 
 PLANT_SQL = """
-update gold.daily_active_users set dau = -1 where date = (select min(date) from gold.daily_active_users);
-delete from gold.daily_active_users where date = (select max(date) from gold.daily_active_users);
+update gold_candidate.daily_active_users set dau = -1 where date = (select min(date) from gold_candidate.daily_active_users);
+delete from gold_candidate.daily_active_users where date = (select max(date) from gold_candidate.daily_active_users);
 update silver.util_calendar_bounds set as_of_week = as_of_week + 1;
-delete from gold.weekly_cohort_retention
+delete from gold_candidate.weekly_cohort_retention
 where weeks_since_signup = 1
-    and cohort_week = (select min(cohort_week) from gold.weekly_cohort_retention);
+    and cohort_week = (select min(cohort_week) from gold_candidate.weekly_cohort_retention);
 insert into silver.int_user_plan_periods_resolved
 select * from silver.int_user_plan_periods_resolved
 order by user_id, valid_from limit 1;
@@ -91,7 +91,7 @@ def test_each_check_fails_on_its_planted_violation(bundled: Lakehouse, tmp_path:
         assert user is not None
         con.execute("update silver.int_user_revenue_summed set refunds_usd = refunds_usd - 1"
                     " where user_id = ?", [user])
-        con.execute("update gold.ltv_per_user set refunds_usd = refunds_usd - 1,"
+        con.execute("update gold_candidate.ltv_per_user set refunds_usd = refunds_usd - 1,"
                     " ltv_usd = ltv_usd + 1 where user_id = ?", [user])
 
     reconciliations = ("int_subscription_files_reconciled", "int_marketing_spend_files_reconciled")
