@@ -34,7 +34,7 @@ build: venv  ## dbt build (seeds, models, tests) on the bundled data/
 	$(DBT) build $(DBT_ARGS)
 	@echo
 	@echo "Done. The lakehouse is $${LAKEHOUSE_DB:-lakehouse.duckdb} (schemas bronze, silver, gold, reference)."
-	@echo "  Look at a gold table:  $(BIN)/dbt show $(DBT_ARGS) --select daily_revenue_net"
+	@echo "  Look at a gold table:  $(BIN)/dbt show $(DBT_ARGS) --inline \"select * from {{ source('gold', 'daily_revenue_net') }} order by date desc\" --limit 7"
 	@echo "  Browse the lineage:    make docs"
 	@echo "  Query it read-only:    $(BIN)/python -c \"import duckdb; print(duckdb.connect('lakehouse.duckdb', read_only=True).sql('from gold.mrr_monthly'))\""
 
@@ -56,10 +56,15 @@ test: venv venv-spark lint test-python  ## the whole test suite: lint, then pyte
 test-python: venv
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15 tests/python
 
-lint: venv  ## sqlfluff on the SQL (models, tests, analyses), ruff and mypy --strict on the Python
+lint: venv  ## sqlfluff on the SQL (models, tests, analyses), ruff and mypy --strict on the Python, mf validate-configs
 	$(BIN)/sqlfluff lint models tests analyses
 	$(BIN)/ruff check scripts tests/python tests/sqlfluff_library
 	$(BIN)/mypy --strict scripts tests/python tests/sqlfluff_library
+	@# the semantic layer's definitions, without a warehouse: mf reads target/semantic_manifest.json
+	@# (dbt parse writes it); --skip-dw skips the checks that query a built lakehouse, and the
+	@# connection mf's set-up tests is an in-memory DuckDB, so a build may hold the lakehouse file
+	DBT_TARGET_PATH=target $(DBT) parse $(DBT_ARGS) --quiet
+	DBT_TARGET_PATH=target LAKEHOUSE_DB=:memory: $(BIN)/mf validate-configs --skip-dw
 
 report: venv  ## the metrics report: one self-contained HTML page from the gold tables
 	$(BIN)/python scripts/metrics_report.py

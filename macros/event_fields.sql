@@ -94,9 +94,21 @@
 
 {% macro outside_valid_dates(expression) -%}
     {#- Whether a timestamp or date lies outside what the data can hold: before
-        var('min_valid_event_ts'), or more than var('max_future_days') after the run started
-        (nothing can be recorded before it happens). Events, subscription starts and spend
-        days share the bounds. -#}
+        var('min_valid_event_ts'), or more than var('max_future_days') after now (nothing can
+        be recorded before it happens; now is validation_instant()). Events, subscription
+        starts and spend days share the bounds. -#}
     ({{ expression }} < cast('{{ var("min_valid_event_ts") }}' as {{ instant_type() }})
-    or {{ expression }} > {{ run_started_instant() }} + interval {{ var("max_future_days") }} day)
+    or {{ expression }} > {{ validation_instant() }} + interval {{ var("max_future_days") }} day)
+{%- endmacro %}
+
+
+{% macro validation_instant() -%}
+    {#- "Now" for the future bound of outside_valid_dates: the run's start, or
+        var('validation_clock') when set (tests move the clock with it). -#}
+    {%- set clock = var('validation_clock', none) -%}
+    {%- if clock is none or clock in ['', 'None', 'none', 'null'] -%}
+        {{ run_started_instant() }}
+    {%- else -%}
+        cast('{{ clock }}' as {{ instant_type() }})
+    {%- endif -%}
 {%- endmacro %}

@@ -12,6 +12,11 @@
     {%- if run_query("select try_cast(" ~ sql_quote(min_ts) ~ " as " ~ instant_type() ~ ")").columns[0].values()[0] is none -%}
         {{ var_error('min_valid_event_ts', min_ts, 'a date or timestamp, e.g. 2000-01-01') }}
     {%- endif -%}
+    {%- set clock = var('validation_clock', none) -%}
+    {%- if clock is not none and clock not in ['', 'None', 'none', 'null']
+          and run_query("select try_cast(" ~ sql_quote(clock) ~ " as " ~ instant_type() ~ ")").columns[0].values()[0] is none -%}
+        {{ var_error('validation_clock', clock, 'a timestamp, e.g. 2024-01-10 00:00:00+00, or null for the start of the run') }}
+    {%- endif -%}
     {%- if not (var('max_future_days') is number and var('max_future_days') >= 0) -%}
         {{ var_error('max_future_days', var('max_future_days'), 'a number of days >= 0') }}
     {%- endif -%}

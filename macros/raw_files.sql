@@ -107,6 +107,7 @@
             'path': row['path'], 'file_name': row['file_name'], 'size': row['size'],
             'skip_decoded': row['skip_decoded'], 'reread_from_line': row['reread_from_line']}) -%}
     {%- endfor -%}
+    {%- if is_incremental() -%}{%- do warn_shrunk_raw_files(glob, table_name, seen_sql) -%}{%- endif -%}
     {{ return(files) }}
 {% endmacro %}
 
@@ -159,3 +160,33 @@
     from binaryFile.{{ spark_path(folder) }}
     where regexp_extract(path, '([^/]*)$', 1) rlike {{ sql_quote(glob_regex(pattern)) }}
 {%- endmacro %}
+
+
+{% macro warn_shrunk_raw_files(glob, table_name, seen_sql) %}
+    {#- A file smaller on disk than when it was read (truncated, rotated) is not read again:
+        its stored lines stay, where a full refresh would read only what is left. Named in a
+        warning, one line per file, with both sizes (DESIGN.md, "Bronze"). `seen_sql` is
+        raw_files_seen of the calling model. -#}
+    {%- set shrunk_sql -%}
+        with
+        on_disk as ({{ raw_files_on_disk(glob) }}),
+        seen as ({{ seen_sql }})
+        select
+            seen.source_file,
+            seen.file_size_bytes,
+            on_disk.size,
+            seen.last_line
+        from on_disk
+        inner join seen on on_disk.file_name = seen.source_file
+        where on_disk.size < seen.file_size_bytes
+        order by seen.source_file
+    {%- endset -%}
+    {%- for row in run_query(shrunk_sql).rows -%}
+        {%- do exceptions.warn(
+            table_name ~ " file " ~ row['source_file'] ~ " shrank since bronze read it: "
+            ~ row['file_size_bytes'] ~ " bytes read, " ~ row['size'] ~ " on disk ("
+            ~ (row['file_size_bytes'] - row['size']) ~ " fewer); bronze keeps the "
+            ~ row['last_line'] ~ " lines it read, where a full refresh would read only what is"
+            ~ " left (DESIGN.md, \"Bronze\")") -%}
+    {%- endfor -%}
+{% endmacro %}

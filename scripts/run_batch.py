@@ -14,7 +14,9 @@ itself):
 - the code changed, or no scheduled build is recorded: everything is built;
 - else only the sources whose files changed, and everything downstream of them
   (`--select source:<name>+`): a model that reads none of them would be rebuilt from the same
-  inputs by the same code, into the same rows.
+  inputs by the same code, into the same rows. A source is also built when it holds a date
+  quarantined as too far ahead that the clock has now caught up with (macro
+  sources_due_again): a build would judge it otherwise.
 
 The build leaves unit tests out (their inputs are fixed: CI runs them). The fingerprints are
 those taken before the build, recorded once it succeeded; a failed build records nothing, so
@@ -76,7 +78,8 @@ def build_if_changed(project_dir: Path, dbt_args: list[str], force: bool) -> int
         project = DbtProject(project_dir, dbt_args)
         current = BuildInputs(code_fingerprint(project_dir, dbt_args),
                               sources_fingerprints(raw_source_globs(project.manifest, project_dir)))
-        selectors, why = plan_build(current, project.last_build_inputs(), force)
+        last, due_again = project.last_build_inputs()
+        selectors, why = plan_build(current, last, force, due_again)
         if selectors is None:
             say(f"{why}: skipped")
             return 0

@@ -71,3 +71,44 @@
     from {{ touched }}
     where recorded_at > {{ since }} and {{ column }} is not null
 {%- endmacro %}
+
+
+{% macro verdict_due_again(verdict) -%}
+    {#- Whether a stored verdict (`verdict`: an alias of int_events_parsed) quarantined its
+        line as timestamp_out_of_range while the line is now within the valid dates: now has
+        caught up with a line stamped too far ahead, and a full refresh would judge it
+        otherwise. -#}
+    ({{ verdict }}.quarantine_reason = 'timestamp_out_of_range'
+    and not {{ outside_valid_dates(verdict ~ '.event_ts') }})
+{%- endmacro %}
+
+
+{% macro verdicts_due_again(relation) %}
+    {#- Whether int_events_parsed (`relation`) holds a verdict due again (verdict_due_again),
+        which the run then judges again; never in a full build, which judges every line now. -#}
+    {%- if not execute or not is_incremental() -%}{{ return(false) }}{%- endif -%}
+    {%- set found = run_query(
+        "select count(*) from " ~ relation ~ " as verdicts where "
+        ~ verdict_due_again('verdicts')).columns[0].values()[0] -%}
+    {{ return(found > 0) }}
+{% endmacro %}
+
+
+{% macro drop_verdicts_judged_again(relation) %}
+    {#- Post-hook of int_events_parsed: a verdict due again gives way to the verdict this run
+        (or a run killed before this hook, on Spark) gave the same line since. Asked first
+        (a scan of the reason): the delete's self-join would otherwise cost every run. -#}
+    {%- if not is_incremental() or not verdicts_due_again(relation) -%}{{ return('') }}{%- endif -%}
+    {%- set judged_again -%}
+        {{ verdict_due_again('stored') }}
+        and exists (
+            select 1
+            from {{ relation }} as later
+            where
+                later.source_file = stored.source_file
+                and later.line_number = stored.line_number
+                and later.ingested_at > stored.ingested_at
+        )
+    {%- endset -%}
+    {{ delete_rows(relation, judged_again) }}
+{% endmacro %}

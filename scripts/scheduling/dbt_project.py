@@ -61,16 +61,18 @@ class DbtProject:
             raise DbtFailed(f"{what} failed (see the log above)")
         return result
 
-    def last_build_inputs(self) -> BuildInputs | None:
-        """What the last successful scheduled build recorded in audit.build_inputs, if any."""
+    def last_build_inputs(self) -> tuple[BuildInputs | None, frozenset[str]]:
+        """What the last successful scheduled build recorded in audit.build_inputs, if any,
+        and the sources with a quarantined date now due to be judged again."""
         shown = self._invoke(["show", "--quiet", "--inline", "{{ recorded_build_inputs() }}",
                               "--limit", "-1"], "reading the last build's inputs")
         assert isinstance(shown.result, RunExecutionResult)
         table = shown.result.results[0].agate_table
         rows = [tuple(row) for row in table.rows] if table is not None else []
         if not rows:
-            return None
-        return BuildInputs(code=str(rows[0][0]), sources={str(r[1]): str(r[2]) for r in rows})
+            return None, frozenset()
+        return (BuildInputs(code=str(rows[0][0]), sources={str(r[1]): str(r[2]) for r in rows}),
+                frozenset(str(r[1]) for r in rows if r[3]))
 
     def build(self, selectors: list[str]) -> None:
         selection = ["--select", *selectors] if selectors else []

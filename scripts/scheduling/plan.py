@@ -18,9 +18,11 @@ class BuildInputs:
     sources: dict[str, str]
 
 
-def plan_build(current: BuildInputs, last: BuildInputs | None,
-               force: bool = False) -> tuple[list[str] | None, str]:
-    """What to build: (None, why) to skip, ([], why) for everything, else the dbt selectors."""
+def plan_build(current: BuildInputs, last: BuildInputs | None, force: bool = False,
+               due_again: frozenset[str] = frozenset()) -> tuple[list[str] | None, str]:
+    """What to build: (None, why) to skip, ([], why) for everything, else the dbt selectors.
+    `due_again`: the sources holding a date quarantined as too far ahead that the clock has
+    caught up with, which a build would now judge otherwise."""
     if force:
         return [], "--force"
     if last is None:
@@ -29,7 +31,9 @@ def plan_build(current: BuildInputs, last: BuildInputs | None,
         return [], "the code or the dbt arguments changed"
     names = {*current.sources, *last.sources}
     changed = sorted(name for name in names if current.sources.get(name) != last.sources.get(name))
-    if not changed:
+    due = sorted(due_again - set(changed))
+    if not changed and not due:
         return None, "nothing changed since the last successful build"
-    return ([*(f"source:{name}+" for name in changed), GATES_MODEL],
-            f"new or changed files of {', '.join(changed)}")
+    reasons = ([f"new or changed files of {', '.join(changed)}"] if changed else []) + (
+        [f"dates of {', '.join(due)} quarantined as too far ahead, now due"] if due else [])
+    return [*(f"source:{name}+" for name in sorted({*changed, *due})), GATES_MODEL], "; ".join(reasons)

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
 from harness.handmade import event, write_side_files
-from harness.lakehouse import DBT, PROJECT_DIR, Lakehouse
+from harness.lakehouse import (
+    DBT,
+    PROJECT_DIR,
+    SPILL_MEMORY_LIMIT,
+    SPILLING_SQL,
+    Lakehouse,
+    show_spilling_query,
+)
 
 
 def ready(lh: Lakehouse) -> None:
@@ -23,9 +31,11 @@ def ready(lh: Lakehouse) -> None:
     ({"as_of_date": "2024-13-45"}, "var as_of_date is 2024-13-45: it must be a date YYYY-MM-DD"),
     ({"min_valid_event_ts": "then"}, "var min_valid_event_ts is then: it must be a date or timestamp"),
     ({"max_future_days": "one"}, "var max_future_days is one: it must be a number of days >= 0"),
+    ({"validation_clock": "soon"}, "var validation_clock is soon: it must be a timestamp"),
     ({"dq_quarantine_rate": 0.5}, "var dq_quarantine_rate is 0.5: it must be {warn: <number or null>"),
     ({"dq_duplicate_rate": {"warn": "high", "error": None}}, "var dq_duplicate_rate is"),
-], ids=["impossible_date", "not_a_timestamp", "not_a_number", "scalar_gate", "word_in_gate"])
+], ids=["impossible_date", "not_a_timestamp", "not_a_number", "not_a_clock", "scalar_gate",
+        "word_in_gate"])
 def test_a_malformed_var_stops_the_run_before_any_model_naming_it(
     lakehouse: Lakehouse, vars_: dict[str, Any], expected: str
 ) -> None:
@@ -104,3 +114,25 @@ def test_dbt_started_outside_the_project_does_not_build_a_second_lakehouse(
     assert "Traceback" not in output
     stray = duckdb.connect(str(elsewhere / "lakehouse.duckdb"), read_only=True)
     assert stray.sql("select count(*) from duckdb_tables()").fetchone() == (0,)
+
+
+def test_a_query_that_must_spill_runs_from_a_directory_without_target(
+    lakehouse: Lakehouse, tmp_path: Path
+) -> None:
+    """The default spill directory must be creatable wherever dbt starts: DuckDB creates only
+    its last level, so a default of target/duckdb_spill failed in a directory without target/
+    (a scheduler's, or a fresh clone built with --target-path elsewhere)."""
+    # the control: under this memory limit the query spills, so a spill directory DuckDB
+    # cannot create fails it
+    control = duckdb.connect(config={"memory_limit": SPILL_MEMORY_LIMIT,
+                                     "temp_directory": str(tmp_path / "missing" / "spill")})
+    with pytest.raises(duckdb.IOException, match="Failed to create directory"):
+        control.sql(SPILLING_SQL).fetchall()
+    control.close()
+
+    scheduler_dir = tmp_path / "scheduler"
+    scheduler_dir.mkdir()
+    shown = show_spilling_query(lakehouse, scheduler_dir)
+    assert shown.returncode == 0, shown.output
+    assert "2000000" in shown.output
+    assert list(scheduler_dir.iterdir()) == []  # nothing left where dbt was started

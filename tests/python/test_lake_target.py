@@ -15,6 +15,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from harness.kill_points import (
     node_of,
 )
 from harness.lake_catalog import LakeServer
-from harness.lakehouse import PROJECT_DIR, RELAXED_GATES, Lakehouse
+from harness.lakehouse import PROJECT_DIR, RELAXED_GATES, Lakehouse, show_spilling_query
 from harness.trust_lakehouse import TrustLakehouse
 from harness.trust_states import BatchedStates, TrustEnv
 
@@ -268,3 +269,23 @@ def test_the_scheduled_run_builds_the_lake_and_waits_for_its_build_lock(
     again = run_batch(lh)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "nothing changed since the last successful build: skipped" in again.stdout
+
+
+def test_a_lake_query_that_must_spill_runs_from_a_directory_without_target(
+    lake_server: LakeServer, tmp_path: Path
+) -> None:
+    """The lake's DuckDB is in memory, with no database file to spill beside: its default
+    spill directory is named after the lake in the system temp directory, which exists
+    wherever dbt starts (a default of target/duckdb_spill failed without target/; the query
+    spills under this memory limit: test_configuration's control). DuckDB removes it at the
+    end."""
+    (tmp_path / "raw").mkdir()
+    lh = Lakehouse(workdir=tmp_path, raw_root=tmp_path / "raw", lake=lake_server.new_lake(tmp_path))
+    scheduler_dir = tmp_path / "scheduler"
+    scheduler_dir.mkdir()
+    spill_dirs = set(Path(tempfile.gettempdir()).glob("lakehouse-spill-*"))
+    shown = show_spilling_query(lh, scheduler_dir)
+    assert shown.returncode == 0, shown.output
+    assert "2000000" in shown.output
+    assert list(scheduler_dir.iterdir()) == []
+    assert set(Path(tempfile.gettempdir()).glob("lakehouse-spill-*")) <= spill_dirs

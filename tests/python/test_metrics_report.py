@@ -29,9 +29,23 @@ ARTIFACT = PROJECT_DIR / "target" / "test-artifacts" / "metrics_report.png"
 DUCKDB_CLI = Path(sys.executable).with_name("duckdb")
 CHARTS = ["dau", "revenue", "mrr", "cohorts", "acquisition", "quarantine", "duplicates", "gates"]
 
-needs_chromium = pytest.mark.skipif(
-    find_chromium() is None,
-    reason="chromium is not installed here (`apt-get install chromium`; .ci/run installs it)")
+# Set by .ci/run: a machine without chromium then fails the browser tests instead of skipping
+# them, as LAKE_TESTS_REQUIRED and SPARK_TESTS_REQUIRED do for the lake and Spark.
+REQUIRED_ENV = "CHROMIUM_TESTS_REQUIRED"
+MISSING = "chromium is not installed here (`apt-get install chromium`; .ci/run installs it)"
+
+
+def require_chromium() -> None:
+    """Skip the calling test where chromium is missing, or fail it when it is required."""
+    if find_chromium() is None:
+        if os.environ.get(REQUIRED_ENV):
+            pytest.fail(f"browser tests required ({REQUIRED_ENV}), but {MISSING}")
+        pytest.skip(MISSING)
+
+
+@pytest.fixture
+def chromium() -> None:
+    require_chromium()
 
 # What each chart drew, read from the page: plotly keeps its data on the div (`data`,
 # `_fullData`) and draws each trace as a `.trace` group (`.hm` for a heatmap).
@@ -81,8 +95,7 @@ def built(bundled: Lakehouse) -> Lakehouse:
     return bundled
 
 
-@needs_chromium
-def test_report_draws_every_chart_without_errors(built: Lakehouse, tmp_path: Path) -> None:
+def test_report_draws_every_chart_without_errors(chromium: None, built: Lakehouse, tmp_path: Path) -> None:
     page = tmp_path / "metrics_report.html"
     report = run_report(built.db_path, page)
     assert report.returncode == 0, report.stderr
@@ -111,8 +124,7 @@ def test_report_draws_every_chart_without_errors(built: Lakehouse, tmp_path: Pat
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@needs_chromium
-def test_browser_check_sees_errors_and_charts_that_did_not_draw(tmp_path: Path) -> None:
+def test_browser_check_sees_errors_and_charts_that_did_not_draw(chromium: None, tmp_path: Path) -> None:
     """The checks above can fail: a thrown error, a console.error and an empty chart are seen."""
     page = tmp_path / "broken.html"
     page.write_text(
@@ -125,6 +137,18 @@ def test_browser_check_sees_errors_and_charts_that_did_not_draw(tmp_path: Path) 
     assert statuses == [{"id": "empty", "svg": 0, "traces": 0, "drawn": 0, "marks": 0}]
     assert errors[0] == "drawing failed"
     assert "undefinedFunction is not defined" in errors[1]
+
+
+def test_a_missing_chromium_fails_when_required_and_skips_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "find_chromium", lambda: None)
+    monkeypatch.setenv(REQUIRED_ENV, "1")
+    with pytest.raises(pytest.fail.Exception, match=f"browser tests required .{REQUIRED_ENV}."):
+        require_chromium()
+    monkeypatch.delenv(REQUIRED_ENV)
+    with pytest.raises(pytest.skip.Exception, match="chromium is not installed"):
+        require_chromium()
 
 
 def test_report_without_a_lakehouse_says_to_build_first(tmp_path: Path) -> None:

@@ -89,6 +89,70 @@ def test_a_redelivered_file_fails_its_own_build_only(lakehouse: Lakehouse) -> No
         " order by run_started_at desc limit 1") == [(0.0, 0.3333)]
 
 
+def login(event_id: str, day: int, **fields: object) -> str:
+    return json.dumps({"event_id": event_id, "user_id": "u1", "event_type": "login",
+                       "timestamp": f"2024-01-{day:02d}T10:00:00Z", **fields})
+
+
+def test_every_gate_fires_on_a_batch_built_to_breach_it(lakehouse: Lakehouse) -> None:
+    """One hand-made batch breaches the conflict, late-event, volume, orphan-refund and
+    spend-gap gates by known amounts; thresholds set around them make each one warn or fail
+    (a value equal to a threshold would not fire: the gates fire above it)."""
+    raw = lakehouse.raw_root
+    (raw / "subscriptions.json").write_text("[]")
+    # spend covers Jan 1 to 5; Facebook every day, Google not on Jan 3 and 4: 2 gap days
+    (raw / "marketing_spend.csv").write_text(
+        "date,channel,spend\n" + "".join(f"2024-01-0{d},Facebook,1\n" for d in range(1, 6))
+        + "".join(f"2024-01-0{d},Google,1\n" for d in (1, 2, 5)))
+    models_only = ("--exclude", "resource_type:unit_test", "resource_type:test")
+    # the first load (no volume baseline): e0..e9 on Jan 1..10
+    (raw / "events_0001.ndjson").write_text("".join(login(f"e{i}", 1 + i) + "\n" for i in range(10)))
+    lakehouse.dbt("build", *models_only).assert_ok()
+    # a batch of 10 (the volume baseline): e10..e19 on Jan 11..20, so the newest event is Jan 20
+    (raw / "events_0002.ndjson").write_text(
+        "".join(login(f"e{i}", 1 + i) + "\n" for i in range(10, 20)))
+    lakehouse.dbt("build", *models_only).assert_ok()
+
+    batch = (
+        # 4 conflicting versions of e0..e3 (same time, another page): as later arrivals they
+        # win, so they are stored by this batch, and late (older than Jan 20)
+        [login(f"e{i}", 1 + i, page="/changed") for i in range(4)]
+        # 6 new events, late: Jan 5..10
+        + [login(f"l{i}", 5 + i) for i in range(6)]
+        # 2 refunds of purchases nobody sent: orphans
+        + [json.dumps({"event_id": f"r{i}", "user_id": "u1", "event_type": "refund", "amount": 5,
+                       "refers_to_event_id": f"nope{i}", "timestamp": "2024-01-21T10:00:00Z"})
+           for i in range(2)]
+        # 28 new events on time: Jan 21..28
+        + [login(f"n{i}", 21 + i % 8) for i in range(28)]
+    )
+    (raw / "events_0003.ndjson").write_text("".join(x + "\n" for x in batch))
+    # 40 lines, 40 events, all stored by this batch: conflicts 4 / 40 = 0.1; late 10 / 40 =
+    # 0.25; volume 40 lines against the baseline's 10 = 4.0; 2 orphan refunds; 2 gap days
+    run = lakehouse.dbt("build", vars_={
+        "dq_conflicting_duplicate_rate": {"warn": 0.05, "error": 0.5},
+        "dq_late_event_rate": {"warn": 0.1, "error": 0.2},
+        "dq_batch_volume_deviation": {"warn": 3, "error": 5},
+        "dq_orphan_refunds": {"warn": 0, "error": 1},
+        "dq_spend_gap_days": {"warn": 1, "error": None},
+    })
+    assert run.returncode != 0  # two gates above their error level
+    assert lakehouse.query(
+        "select new_raw_lines, batch_events, batch_conflicting_events, batch_late_events,"
+        " batch_conflicting_duplicate_rate, batch_late_event_rate, batch_volume_deviation,"
+        " orphan_refunds, spend_gap_days from reports.rpt_data_quality_runs"
+        " order by run_started_at desc limit 1") == [(40, 40, 4, 10, 0.1, 0.25, 4.0, 2, 2)]
+    for level, gate in [("WARN 1", "batch_conflicting_duplicate_rate"),
+                        ("FAIL 2", "batch_late_event_rate"),
+                        ("WARN 1", "batch_volume_deviation"),
+                        ("FAIL 2", "orphan_refunds"),
+                        ("WARN 1", "spend_gap_days")]:
+        assert f"{level} within_thresholds_rpt_data_quality_runs_{gate}" in run.output, gate
+    # the other gates had nothing to judge above their defaults
+    for gate in ("batch_quarantine_rate", "batch_duplicate_rate"):
+        assert f"PASS within_thresholds_rpt_data_quality_runs_{gate}" in run.output, gate
+
+
 def test_run_audit_has_a_row_per_node_per_invocation(lakehouse: Lakehouse) -> None:
     side_files(lakehouse.raw_root)
     events_file(lakehouse.raw_root, "events.ndjson", valid=3)

@@ -89,3 +89,18 @@ def test_each_query_command_of_the_readme_runs(bundled: Lakehouse, command: str)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Error" not in done.stdout + done.stderr
     assert len(done.stdout.splitlines()) >= 3  # a table was printed, not just a header
+
+
+def test_make_builds_closing_hint_is_a_command_the_readme_shows() -> None:
+    """`make build` ends by showing how to look at a gold table: with `--inline`, as the README
+    does (`dbt show --select` would run an incremental model's own SQL, which computes only
+    what a run would add). `make -n` prints the hint's echo without building."""
+    planned = subprocess.run(["make", "-n", "build"], cwd=PROJECT_DIR, capture_output=True,
+                             text=True, check=True).stdout
+    (echo,) = [line for line in planned.splitlines() if "Look at a gold table:" in line]
+    hint = shlex.split(shlex.split(echo)[1].split("Look at a gold table:", 1)[1])
+    for flag in ("--project-dir", "--profiles-dir"):  # make runs dbt from the project directory
+        at = hint.index(flag)
+        del hint[at:at + 2]
+    assert "--select" not in hint
+    assert hint in [shlex.split(command) for command in readme_commands()]

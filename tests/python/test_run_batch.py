@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import date
+import time
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -60,9 +61,13 @@ def test_a_scheduled_run_builds_only_what_a_changed_raw_file_feeds(lakehouse: La
         "select count(*) from audit.dbt_run_results where resource_type = 'unit_test'") == 0
 
     # a grown events file: the events lineage is built, the subscriptions and spend staging are
-    # not; MRR still follows, since the new event stretches the shared calendar to 2024-03-10
+    # not; MRR still follows, since the new event stretches the shared calendar to 2024-03-10.
+    # It also brings a line stamped just beyond now + max_future_days (1 day), by the machine's
+    # clock: quarantined as too far ahead by this build, which starts well within 30 s
+    ahead = datetime.now(UTC) + timedelta(days=1, seconds=30)
     with events.open("ab") as f:
         f.write(event("e2", "2024-03-10T10:00:00Z") + b"\n")
+        f.write(event("e3", ahead.strftime("%Y-%m-%dT%H:%M:%SZ")) + b"\n")
     grown = run_batch(lakehouse)
     assert grown.returncode == 0, grown.stdout + grown.stderr
     assert ("new or changed files of app.events: building source:app.events+ rpt_data_quality_runs"
@@ -78,13 +83,25 @@ def test_a_scheduled_run_builds_only_what_a_changed_raw_file_feeds(lakehouse: La
         (date(2024, 2, 1), Decimal("9.99")),
         (date(2024, 3, 1), Decimal("9.99")),
     ]
+    e3 = "select quarantine_reason from silver.int_events_parsed where event_id = 'e3'"
+    assert lakehouse.query(e3) == [("timestamp_out_of_range",)]
+
+    # no file changed, but the clock has caught up with e3: a build would judge it otherwise,
+    # so the scheduled run builds the events lineage, which judges it again (valid now)
+    time.sleep(max(0.0, (ahead - timedelta(days=1) - datetime.now(UTC)).total_seconds() + 1))
+    due = run_batch(lakehouse)
+    assert due.returncode == 0, due.stdout + due.stderr
+    assert ("dates of app.events quarantined as too far ahead, now due:"
+            " building source:app.events+") in due.stdout
+    assert lakehouse.query(e3) == [(None,)]
+    assert lakehouse.scalar("select count(*) from silver.int_events_deduplicated") == 3
 
     # a new file of another source: its lineage only, events are not read again
     (raw / "marketing_spend_0002.csv").write_text("date,channel,spend\n2024-01-02,Google,5.00\n")
     spend = run_batch(lakehouse)
     assert spend.returncode == 0, spend.stdout + spend.stderr
     assert "building source:marketing.spend+" in spend.stdout
-    assert builds(lakehouse) == 3
+    assert builds(lakehouse) == 4
     built = models_of_last_build(lakehouse)
     assert {"stg_marketing__spend_rows", "cac_by_channel"} <= built
     assert not {"stg_app__event_lines", "stg_billing__subscriptions"} & built
@@ -109,6 +126,14 @@ def test_the_build_plan_follows_what_changed() -> None:
     gone = {k: v for k, v in files.items() if k != "billing.subscriptions"}
     assert plan_build(BuildInputs("c1", gone), last)[0] == [
         "source:billing.subscriptions+", "rpt_data_quality_runs"]
+    # a source holding a date quarantined as too far ahead that is now due: built, files or not
+    assert plan_build(BuildInputs("c1", files), last, due_again=frozenset({"app.events"})) == (
+        ["source:app.events+", "rpt_data_quality_runs"],
+        "dates of app.events quarantined as too far ahead, now due")
+    assert plan_build(BuildInputs("c1", both), last, due_again=frozenset({"app.events"})) == (
+        ["source:app.events+", "source:marketing.spend+", "rpt_data_quality_runs"],
+        "new or changed files of app.events, marketing.spend")
+    assert plan_build(BuildInputs("c2", files), last, due_again=frozenset({"app.events"}))[0] == []
 
 
 def test_a_raw_sources_files_fingerprint_follows_names_sizes_and_times(tmp_path: Path) -> None:

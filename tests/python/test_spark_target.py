@@ -234,7 +234,8 @@ def test_spark_gold_equals_duckdb_gold_on_the_bundled_data(
     with spark.connect() as con:
         con.execute("copy (select date, -1::bigint as dau from gold_candidate.daily_active_users)"
                     f" to '{planted / 'part-planted.parquet'}' (format parquet)")
-    shown = spark.dbt("show", "--inline", "select min(dau) as lowest_dau from {{ source('gold', 'daily_active_users') }}")
+    shown = spark.dbt("show", "--inline",
+                      "select min(dau) as lowest_dau from {{ source('gold', 'daily_active_users') }}")
     shown.assert_ok()
     lowest = spark.scalar("select min(dau) from gold_candidate.daily_active_users")
     # Spark reads publication 1, not the planted rows

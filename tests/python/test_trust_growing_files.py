@@ -163,3 +163,26 @@ def test_a_losing_version_continued_gives_its_event_back_its_earlier_winner(
                     " where event_id = 'p1'") == [("events_0001.ndjson", 2, 10.5)]
     assert lh.query("select event_id, valid_lines from silver.int_event_duplicates_counted") == []
     assert_same_contents(lh.contents(LAYERS), reference.contents(LAYERS))
+
+
+def test_a_file_that_shrank_is_named_with_both_sizes_and_bronze_keeps_what_it_read(
+    trust_env: TrustEnv,
+) -> None:
+    """A delivered file cut shorter (truncated, rotated) is not read again: bronze keeps the
+    lines it read, where a full refresh would read only what is left (DESIGN.md, "Bronze").
+    The run says so, naming the file and both sizes."""
+    lh = new_state(trust_env, "shrunk")
+    path = written(lh, FINISHED)
+    lh.build_events_only()
+    stored = "select line_number, raw_line from bronze.stg_app__event_lines order by 1"
+    before = lh.query(stored)
+    assert len(before) == 4
+
+    written(lh, FINISHED[:AFTER_L1])  # only the first line is left
+    run = lh.build_events_only()
+    lost = len(FINISHED) - AFTER_L1
+    expected = (f"events file {path.name} shrank since bronze read it: {len(FINISHED)} bytes read,"
+                f" {AFTER_L1} on disk ({lost} fewer); bronze keeps the 4 lines it read")
+    assert expected in run.output
+    assert run.output.count(f"events file {path.name} shrank") == 1
+    assert lh.query(stored) == before

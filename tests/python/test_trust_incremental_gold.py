@@ -190,6 +190,58 @@ def test_an_as_of_day_set_back_shrinks_every_table_to_it(
     assert gold(lh, "select count(*) from gold_candidate.daily_revenue_net") == [(1,)]
 
 
+# The clock moved by var validation_clock. A line stamped more than max_future_days (1) ahead
+# of now is quarantined; once now has caught up with it, the next run judges it again, as a
+# full refresh at that clock judges it (DESIGN.md, "Quarantine").
+CLOCK_BEFORE = "2024-01-10 00:00:00+00"  # the correction of p1 (Jan 20, 10:00) is 10 days ahead
+CLOCK_AFTER = "2024-01-19 12:00:00+00"  # now it is 22 hours ahead: within the day allowed
+AHEAD = [
+    line("s1", "u1", "signup", "2024-01-01T09:00:00Z", acquisition_channel="Google"),
+    line("p1", "u1", "purchase", "2024-01-02T10:00:00Z", amount=20),
+    line("p1", "u1", "purchase", "2024-01-20T10:00:00Z", amount=25),  # a correction, stamped ahead
+    line("l9", "u2", "login", "2024-03-01T00:00:00Z"),  # still too far ahead at the later clock
+]
+
+
+def test_a_line_too_far_ahead_is_judged_again_once_its_time_comes_as_a_full_refresh_judges_it(
+    trust_env: TrustEnv,
+) -> None:
+    lh = trust_env.lakehouse("ahead")
+    (lh.raw_root / "subscriptions.json").write_text(json.dumps(SUBSCRIPTIONS))
+    (lh.raw_root / "marketing_spend.csv").write_text(SPEND)
+    deliver(lh, "events_0001.ndjson", AHEAD)
+    quarantined = ("select line_number, quarantine_reason from silver.int_events_parsed"
+                   " where quarantine_reason is not null order by 1")
+    gross = "select date, gross_revenue_usd from gold.daily_revenue_gross where gross_revenue_usd <> 0"
+
+    lh.build(vars_={"validation_clock": CLOCK_BEFORE})
+    assert lh.query(quarantined) == [(3, "timestamp_out_of_range"), (4, "timestamp_out_of_range")]
+    assert lh.query(gross) == [(date(2024, 1, 2), Decimal("20.00"))]
+
+    # no new file: the clock alone moved on; built as the scheduled run builds events
+    lh.build("--select", SCHEDULED_EVENTS_BUILD, vars_={"validation_clock": CLOCK_AFTER},
+             data_tests=True)
+    assert lh.query(quarantined) == [(4, "timestamp_out_of_range")]
+    # the correction now wins: p1 moves from Jan 2 (20) to Jan 20 (25), which the calendar gains
+    assert lh.query(gross) == [(date(2024, 1, 20), Decimal("25.00"))]
+    assert lh.query("select event_id, line_number, amount from silver.int_events_deduplicated"
+                    " order by 1") == [("p1", 3, 25), ("s1", 1, None)]
+    assert lh.query("select event_id, valid_lines, distinct_contents"
+                    " from silver.int_event_duplicates_counted") == [("p1", 2, 2)]
+    # every line has one verdict: 4 = 2 accepted (s1, p1's correction) + 1 quarantined + 1 dropped
+    assert lh.query("select raw_lines, accepted_lines, quarantined_lines, duplicate_lines_dropped,"
+                    " is_balanced from silver.int_event_files_reconciled") == [(4, 2, 1, 1, True)]
+    # the run brought no line, but judged one again: the report counts it in its batch
+    assert lh.query(
+        "select raw_lines, valid_lines, quarantined_lines, events, duplicate_lines_dropped,"
+        " conflicting_events, new_raw_lines, batch_valid_lines, batch_quarantined_lines"
+        " from reports.rpt_data_quality_runs order by run_started_at desc limit 1") == [
+        (4, 3, 1, 2, 1, 1, 0, 1, 0)]
+
+    full = full_refresh_of(lh, trust_env, "ahead_full", {"validation_clock": CLOCK_AFTER})
+    assert_same_contents(lh.contents(("bronze", *LAYERS)), full.contents(("bronze", *LAYERS)))
+
+
 @pytest.fixture(scope="session")
 def hourly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated history delivered as time windows with late tails (held-back events,

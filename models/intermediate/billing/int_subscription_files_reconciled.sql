@@ -1,5 +1,7 @@
--- Per subscriptions export: every record is accepted (the stored record of its
--- subscription_id), quarantined, or dropped as a losing duplicate; a file that could not be
+-- Per subscriptions export, record by record: each record has exactly one verdict, accepted
+-- (it is the stored record of its subscription_id), quarantined with its reason, or dropped
+-- as a duplicate of a named winner (the stored record of its subscription_id, another
+-- record); and each stored record is an accepted record of its file. A file that could not be
 -- read as an array is one quarantined row (doc block `record_reconciliation`).
 
 with
@@ -16,6 +18,48 @@ stored as (
     select * from {{ ref('int_subscriptions_deduplicated') }}
 ),
 
+record_verdicts as (
+    -- every judgement of every record (a broken file's one row has no record_index), with the
+    -- stored record of its subscription_id when it is valid
+    select
+        records.source_file,
+        records.record_index,
+        judged.source_file is not null as is_judged,
+        judged.quarantine_reason,
+        winners.source_file as winner_file,
+        winners.record_index as winner_index,
+        count(judged.source_file) over (
+            partition by records.source_file, records.record_index
+        ) as judgements
+    from records
+    left join judged
+        on
+            records.source_file = judged.source_file
+            and records.record_index is not distinct from judged.record_index
+    left join stored as winners
+        on
+            judged.quarantine_reason is null
+            and judged.subscription_id = winners.subscription_id
+),
+
+classified as (
+    -- one row per record
+    select
+        source_file,
+        record_index,
+        case
+            -- no judgement, or two: the record is lost or counted twice
+            when not is_judged or judgements <> 1 then null
+            when quarantine_reason is not null then 'quarantined'
+            -- valid, but nothing stored for its subscription_id: lost
+            when winner_file is null then null
+            when winner_file = source_file and winner_index = record_index then 'accepted'
+            else 'duplicate'
+        end as verdict
+    from record_verdicts
+    qualify row_number() over (partition by source_file, record_index order by winner_file) = 1
+),
+
 raw_counts as (
     select
         source_file,
@@ -24,38 +68,64 @@ raw_counts as (
     group by source_file
 ),
 
-verdicts as (
+verdict_counts as (
     select
         source_file,
-        count(*) filter (where quarantine_reason is null) as valid_records,
-        count(*) filter (where quarantine_reason is not null) as quarantined_records
+        count(*) filter (where verdict = 'accepted') as accepted_records,
+        count(*) filter (where verdict = 'quarantined') as quarantined_records,
+        count(*) filter (where verdict = 'duplicate') as duplicate_records_dropped,
+        count(*) filter (where verdict is null) as records_without_verdict
+    from classified
+    group by source_file
+),
+
+judged_counts as (
+    -- a judgement of no record would add no row above: counted on its own
+    select
+        source_file,
+        count(*) as judged_records
     from judged
     group by source_file
 ),
 
-accepted as (
+stored_counts as (
+    -- a stored record must be an accepted record of its file (not invented, not moved)
     select
         source_file,
-        count(*) as accepted_records
+        count(*) as stored_records
     from stored
     group by source_file
 ),
 
+files as (
+    select source_file from raw_counts
+    union
+    select source_file from judged_counts
+    union
+    select source_file from stored_counts
+),
+
 final as (
     select
-        raw_counts.source_file,
-        raw_counts.raw_records,
-        coalesce(accepted.accepted_records, 0) as accepted_records,
-        coalesce(verdicts.quarantined_records, 0) as quarantined_records,
-        coalesce(verdicts.valid_records, 0) - coalesce(accepted.accepted_records, 0)
-            as duplicate_records_dropped,
-        raw_counts.raw_records = coalesce(verdicts.valid_records, 0)
-        + coalesce(verdicts.quarantined_records, 0)
-        and coalesce(accepted.accepted_records, 0) <= coalesce(verdicts.valid_records, 0)
-            as is_balanced
-    from raw_counts
-    left join verdicts on raw_counts.source_file = verdicts.source_file
-    left join accepted on raw_counts.source_file = accepted.source_file
+        files.source_file,
+        coalesce(raw_counts.raw_records, 0) as raw_records,
+        coalesce(verdict_counts.accepted_records, 0) as accepted_records,
+        coalesce(verdict_counts.quarantined_records, 0) as quarantined_records,
+        coalesce(verdict_counts.duplicate_records_dropped, 0) as duplicate_records_dropped,
+        coalesce(verdict_counts.records_without_verdict, 0) as records_without_verdict,
+        coalesce(verdict_counts.records_without_verdict, 0) = 0
+        and coalesce(raw_counts.raw_records, 0)
+        = coalesce(verdict_counts.accepted_records, 0)
+        + coalesce(verdict_counts.quarantined_records, 0)
+        + coalesce(verdict_counts.duplicate_records_dropped, 0)
+        and coalesce(judged_counts.judged_records, 0) = coalesce(raw_counts.raw_records, 0)
+        and coalesce(stored_counts.stored_records, 0)
+        = coalesce(verdict_counts.accepted_records, 0) as is_balanced
+    from files
+    left join raw_counts on files.source_file = raw_counts.source_file
+    left join verdict_counts on files.source_file = verdict_counts.source_file
+    left join judged_counts on files.source_file = judged_counts.source_file
+    left join stored_counts on files.source_file = stored_counts.source_file
 )
 
 select * from final

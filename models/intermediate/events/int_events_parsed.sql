@@ -3,7 +3,10 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        post_hook="{{ drop_superseded_verdicts(this, ref('stg_app__event_lines')) }}",
+        post_hook=[
+            "{{ drop_superseded_verdicts(this, ref('stg_app__event_lines')) }}",
+            "{{ drop_verdicts_judged_again(this) }}",
+        ],
         meta={'one_row_per_raw_line': true},
     )
 }}
@@ -11,19 +14,59 @@
 -- Silver, step 1: each bronze line parsed once and judged against the contract; the first rule
 -- it breaks is its quarantine reason. An incremental run parses only the lines bronze
 -- ingested since the last run; a line bronze read again (a grown file's last line) gets its
--- new verdict in place of the old one (post-hook). The fields come from one list,
--- known_event_fields(). A verdict depends on its line alone (meta one_row_per_raw_line): a
--- dropped file's verdicts are deleted (macro forget_file), not the table rebuilt.
+-- new verdict in place of the old one (post-hook), and so does a line quarantined as stamped
+-- too far ahead once now has caught up with it. The fields come from one list,
+-- known_event_fields(). A verdict depends on its line and the clock alone (meta
+-- one_row_per_raw_line): a dropped file's verdicts are deleted (macro forget_file), not the
+-- table rebuilt.
 {%- set fields = known_event_fields() %}
 {%- set fields_with_json_type = event_fields_with_json_type(fields) %}
 {%- set known_keys = sql_strings(known_event_keys(fields)) %}
 {%- set rereads = event_lines_reread(ref('stg_app__event_lines')) %}
+{%- set due_again = verdicts_due_again(this) %}
 
 with
 
 event_lines as (
-    select * from {{ ref('stg_app__event_lines') }}
+    select
+        source_file,
+        line_number,
+        raw_line,
+        reader_error,
+        ingested_at
+    from {{ ref('stg_app__event_lines') }}
     where {{ ingested_since_last_run() }}
+    {%- if due_again %}
+        union all
+        -- a line quarantined as stamped too far ahead, now that its time has come: judged again,
+        -- as a line this run ingested, so that the models after this one take it in their batch
+        -- as a full refresh would (doc block `event_quarantine_reasons`)
+        select
+            stored.source_file,
+            stored.line_number,
+            stored.raw_line,
+            stored.reader_error,
+            {{ run_started_instant() }} as ingested_at
+        -- lines_read_again names the bronze row `stored`
+        from {{ ref('stg_app__event_lines') }} as stored  -- noqa: RF04
+        inner join {{ this }} as verdicts
+            on
+                stored.source_file = verdicts.source_file
+                and stored.line_number = verdicts.line_number
+                and stored.ingested_at = verdicts.ingested_at
+        where
+            {{ verdict_due_again('verdicts') }}
+            and not {{ lines_read_again(ref('stg_app__event_lines')) }}
+            -- not a line judged again already (by a run killed before its post-hook, on Spark)
+            and not exists (
+                select 1
+                from {{ this }} as later
+                where
+                    later.source_file = verdicts.source_file
+                    and later.line_number = verdicts.line_number
+                    and later.ingested_at > verdicts.ingested_at
+            )
+    {%- endif %}
 ),
 
 -- the verdicts stored for lines this batch reads again: a line stored while its producer was

@@ -126,6 +126,27 @@ class Lakehouse:
         return self.query(sql)[0][0]
 
 
+# A query that cannot run in a 48 MB buffer pool: 2M distinct 32-character hashes. Under that
+# memory limit DuckDB must spill to its temp_directory, or fail (checked without dbt by
+# test_configuration's control).
+SPILLING_SQL = "select count(distinct md5(cast(range as varchar))) as hashes from range(2000000)"
+SPILL_MEMORY_LIMIT = "48MB"
+
+
+def show_spilling_query(lh: Lakehouse, cwd: Path) -> DbtRun:
+    """`dbt show` of SPILLING_SQL on `lh`'s target, started from `cwd` as a scheduler would
+    (its target path elsewhere, DBT_TARGET_PATH), with the profile's default spill directory
+    (no LAKEHOUSE_TEMP_DIR) and a memory limit that makes DuckDB spill."""
+    env = {k: v for k, v in lh.env().items() if k != "LAKEHOUSE_TEMP_DIR"}
+    proc = subprocess.run(
+        [str(DBT), "--no-use-colors", "show", *lh.target_args, "--project-dir", str(PROJECT_DIR),
+         "--profiles-dir", str(PROJECT_DIR), "--inline", SPILLING_SQL],
+        cwd=cwd, env={**env, "LAKEHOUSE_MEMORY_LIMIT": SPILL_MEMORY_LIMIT},
+        capture_output=True, text=True, check=False,
+    )
+    return DbtRun(proc.returncode, proc.stdout + proc.stderr)
+
+
 def generate(out: Path, events: int, seed: int, batches: int | None = None,
              arrival: str = "stream") -> Path:
     """Run the project's generator into `out` and return it (batch files cut from the stream,
