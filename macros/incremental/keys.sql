@@ -17,8 +17,6 @@
 {% endmacro %}
 
 {% macro spark__store_recompute_keys(name, keys_sql) %}
-    {#- a table, not a temporary view: a view would be computed again after the strategy has
-        deleted the rows its query reads -#}
     {%- do run_query('drop table if exists ' ~ name) -%}
     {%- do run_query('create table ' ~ name ~ ' using parquet as select distinct key_value as recomputed_key from ('
         ~ keys_sql ~ ') as keys_sql(key_value) where key_value is not null') -%}
@@ -26,8 +24,6 @@
 
 
 {% macro recompute_keys_relation() %}
-    {#- The keys this run stored for the current model, or none: every row is recomputed (a
-        recompute_keys model), or none is forgotten (an upsert_latest model). -#}
     {%- if not execute -%}{{ return(none) }}{%- endif -%}
     {%- set name = recompute_keys_name() -%}
     {{ return(name if adapter.dispatch('recompute_keys_stored', 'lakehouse')(name) else none) }}
@@ -49,12 +45,10 @@
 {%- endmacro %}
 
 {% macro duckdb__recompute_keys_name() -%}
-    {#- a temporary table lives as long as the connection: it cannot outlive the run -#}
     {{- return('temp.' ~ this.identifier ~ '__recompute_keys') -}}
 {%- endmacro %}
 
 {% macro spark__recompute_keys_name() -%}
-    {#- named after the run, so that a table left by a killed run is no later run's -#}
     {{- return(this.schema ~ '.' ~ this.identifier ~ '__dbt_keys_' ~ invocation_id.replace('-', '')[:12]) -}}
 {%- endmacro %}
 

@@ -47,8 +47,6 @@
 {% endmacro %}
 
 {% macro spark__upsert_latest_sql(arg_dict) %}
-    {#- Parquet has no MERGE: forget, append, then keep the latest row of a repeated key, each a
-        statement of its own (run here); the statement returned ends the strategy. -#}
     {%- set key = upsert_key(arg_dict.unique_key) -%}
     {%- set latest_by = upsert_order() -%}
     {%- set target = arg_dict.target_relation -%}
@@ -68,8 +66,6 @@
 
 
 {% macro rows_among_keys(columns) -%}
-    {#- Whether a row holds one of the keys this run recomputes in one of `columns` (true when
-        everything is recomputed). -#}
     {%- set keys = recompute_keys_relation() -%}
     {%- if keys is none -%}
         {{- return('true') -}}

@@ -133,8 +133,6 @@
 
 
 {% macro recompute_columns() -%}
-    {#- The column(s) a model's rows are recomputed by, as a list: meta.recompute_by, else its
-        unique_key. A row is recomputed when any of them holds one of the run's keys. -#}
     {%- set by = (config.get('meta') or {}).get('recompute_by') or config.get('unique_key') -%}
     {%- if not by -%}
         {{ exceptions.raise_compiler_error(model.name ~ ": a recompute_keys model needs a unique_key "
@@ -145,6 +143,5 @@
 
 
 {% macro recompute_by() -%}
-    {#- The one column a key provider matches (the first of recompute_columns) -#}
     {{- return(recompute_columns()[0]) -}}
 {%- endmacro %}

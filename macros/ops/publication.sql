@@ -3,8 +3,6 @@
     changes all at once, and only after a run whose quality gates passed. -#}
 
 {% macro publish_if_passed(results) %}
-    {#- on-run-end, after record_run_audit. Decides this run's verdict, records it, publishes
-        gold when it passed, and returns SQL that fails the run when gold is held. -#}
     {%- if not execute or flags.WHICH not in ['build', 'run', 'test'] -%}{{ return('') }}{%- endif -%}
     {%- set run = namespace(built=false, judged=false, failed_tests=[], broken=[], warned=[]) -%}
     {%- for result in results -%}
@@ -82,8 +80,6 @@
 
 
 {% macro publish() %}
-    {#- run-operation (`make publish`): a person has looked at the held build and releases it:
-        the candidate is published as it stands, and the hold is resolved. -#}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- set last = last_publication_decision() -%}
     {%- if last is none -%}
@@ -108,12 +104,6 @@
 
 
 {% macro forget_file(file=none) %}
-    {#- run-operation (`make forget FILE=<name>`): drops one delivery. Its lines leave bronze;
-        the models keyed by raw line lose theirs; every other incremental model fed by the
-        file's source is dropped, so the next build rebuilds it from what remains. The file
-        is recorded with its size and content fingerprint: the same bytes are never read
-        again, a corrected file under the same name is. A hold is resolved; the next build
-        that passes its gates publishes. -#}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- if not file or '/' in (file | string) -%}
         {{ exceptions.raise_compiler_error(
@@ -190,10 +180,6 @@
 
 
 {% macro record_publication(decision, publish) %}
-    {#- Records a verdict (audit.gold_publications, and the run's row of the data-quality
-        report; a release or a drop turns the held rows of the report into 'released' or
-        'dropped'), publishing gold first when `publish` is true, in one transaction where
-        the engine has them. Returns the seconds the copy of gold took (0 without one). -#}
     {%- set started = modules.datetime.datetime.now() -%}
     {%- do begin_transaction() -%}
     {%- do create_audit_table('gold_publications', [
@@ -227,14 +213,10 @@
 
 
 {% macro publish_gold(pairs) %}
-    {#- Copies each candidate gold table to its published name, within the caller's
-        transaction. -#}
     {{- return(adapter.dispatch('publish_gold', 'lakehouse')(pairs)) -}}
 {% endmacro %}
 
 {% macro default__publish_gold(pairs) %}
-    {#- DuckDB and DuckLake: every copy in the caller's one transaction, so a reader (or a
-        kill) sees the old published tables or the new ones, never a mix -#}
     {%- for schema in pairs | map(attribute='published') | map(attribute='schema') | unique -%}
         {%- do run_query("create schema if not exists " ~ api.Relation.create(
             database=pairs[0].published.database, schema=schema).render()) -%}
@@ -245,12 +227,6 @@
 {% endmacro %}
 
 {% macro spark__publish_gold(pairs) %}
-    {#- Spark (Parquet, no transactions): each publication is a partition of
-        <schema>_versions.<table>, written first; then one row appended to
-        <schema>_versions.publications commits it (a file appears whole or not at all). The
-        published names are views on the latest committed publication, so a reader never sees
-        a mix, and a run killed before the commit leaves a partition that the next
-        publication overwrites. The last three publications are kept. -#}
     {%- set versions_schema = pairs[0].published.schema ~ '_versions' -%}
     {%- do run_query('create schema if not exists ' ~ versions_schema) -%}
     {%- do run_query('create schema if not exists ' ~ pairs[0].published.schema) -%}
@@ -289,8 +265,6 @@
 
 
 {% macro gold_to_publish() %}
-    {#- The published tables and where each comes from: every model whose config names a
-        `meta.publish_to` schema, as {name, candidate, published} relations, by name. -#}
     {%- set pairs = [] -%}
     {%- for node in graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') | sort(attribute='name')
         if node.config.meta.get('publish_to') -%}
@@ -309,16 +283,12 @@
 
 
 {% macro is_quality_gate(node) %}
-    {#- Whether a test is one of the data-quality gates: a within_thresholds test, each judging
-        a figure of the run's data-quality report. -#}
     {%- set metadata = node.test_metadata if node.test_metadata is defined else none -%}
     {{ return(metadata is not none and metadata.name == 'within_thresholds') }}
 {% endmacro %}
 
 
 {% macro failed_test_reason(failed_tests) %}
-    {#- One clause per failed test (the first three): a gate with its figure and error level
-        (its own query, run again, shows them), any other test with dbt's message. -#}
     {%- set clauses = [] -%}
     {%- for result in failed_tests[:3] -%}
         {%- if is_quality_gate(result.node) and result.status == 'fail' -%}
@@ -350,7 +320,6 @@
 
 
 {% macro files_read_by_this_run() %}
-    {#- The events files whose lines this run read: the candidates for a drop. -#}
     {%- set bronze = relation_of_model('stg_app__event_lines') -%}
     {%- if bronze is none -%}{{ return([]) }}{%- endif -%}
     {{ return(run_query("select distinct source_file from " ~ bronze ~ " where ingest_invocation_id = "
@@ -359,7 +328,6 @@
 
 
 {% macro last_publication_decision() %}
-    {#- The latest recorded verdict (a row of audit.gold_publications as a dict), or none. -#}
     {%- set log_table = adapter.get_relation(database=target.database, schema='audit', identifier='gold_publications') -%}
     {%- if log_table is none -%}{{ return(none) }}{%- endif -%}
     {%- set rows = run_query("select verdict, reason, held_since, candidate_complete, invocation_id, "
@@ -370,7 +338,6 @@
 
 
 {% macro published_as_of() %}
-    {#- The run whose gold readers see: the latest published or released verdict, or none. -#}
     {%- set log_table = adapter.get_relation(database=target.database, schema='audit', identifier='gold_publications') -%}
     {%- if log_table is none -%}{{ return(none) }}{%- endif -%}
     {%- set rows = run_query("select invocation_id, cast(run_started_at as string) as run_started_at from "
@@ -380,7 +347,6 @@
 
 
 {% macro command_name() -%}
-    {#- The dbt command of this invocation, with the operation's name for a run-operation. -#}
     {{- flags.WHICH ~ ((' ' ~ invocation_args_dict.get('macro')) if flags.WHICH == 'run-operation' else '') -}}
 {%- endmacro %}
 
@@ -391,7 +357,6 @@
 
 
 {% macro relation_of_model(name) %}
-    {#- The relation of the project's model `name` if it exists in the database, else none. -#}
     {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ name) -%}
     {%- if node is none -%}{{ return(none) }}{%- endif -%}
     {{ return(adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)) }}
@@ -399,7 +364,6 @@
 
 
 {% macro models_fed_by(source_id) %}
-    {#- Every model downstream of a source, directly or through other models. -#}
     {%- set fed = {source_id: true} -%}
     {%- set found = namespace(more=true) -%}
     {%- for _ in range(100) if found.more -%}
@@ -416,7 +380,6 @@
 
 
 {% macro raw_source_of_file(file) %}
-    {#- The raw source whose file pattern a file name matches; fails naming the patterns. -#}
     {%- for node in raw_sources() -%}
         {%- set pattern = raw_source_glob(node.source_name, node.name).rsplit('/', 1)[-1] -%}
         {%- if modules.re.match(glob_regex(pattern), file) -%}{{ return(node) }}{%- endif -%}

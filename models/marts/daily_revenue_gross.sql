@@ -10,14 +10,13 @@
 -- Purchases in USD by purchase day, zero on days without any; tax beside revenue, never in it
 -- (doc block `gross_revenue`, models/marts/_marts__docs.md).
 -- Incremental: a run recomputes the days that changed (those of every version of a purchase
--- or refund it touched, or of its refunds or purchase, and days the calendar gained) (macro touched_days).
+-- or refund it touched, or of its refunds or purchase, and days the calendar gained or lost).
 {%- do recompute_keys(touched_days()) %}
 
 with
 
 calendar as (
     select * from {{ ref('util_calendar_days') }}
-    where {{ recomputed('date_day') }}
 ),
 
 transactions as (

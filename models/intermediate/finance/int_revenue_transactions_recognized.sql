@@ -11,8 +11,8 @@
 -- `revenue_recognition`, _finance__docs.md). Purchases keep silver's winning version and
 -- conversion; refunds get their currency, sign and recognition day resolved here because each
 -- depends on the purchase they refer to. Incremental: a run recomputes the transactions of
--- the events it touched (a refund's purchase and a purchase's refunds are touched with it),
--- after the pre-hook forgot them; an event no longer a purchase or refund stays forgotten.
+-- the events it touched (a refund's purchase and a purchase's refunds are touched with it);
+-- an event no longer a purchase or refund loses its row.
 {%- do recompute_keys(touched_events()) %}
 
 with

@@ -1,9 +1,4 @@
 {% macro known_event_fields() %}
-    {#- The event fields the contract knows, in one list: the parse reads each path once, types
-        it by its `type` (typed_event_field), leaves its key out of extra_fields, and hashes
-        every typed column but event_id into content_hash, in this order. Adding a field is one
-        line here, then `dbt build --full-refresh --select int_events_parsed+` so that the
-        lines parsed before get it too. -#}
     {{ return([
         {'name': 'event_id', 'path': '$.event_id', 'type': 'id'},
         {'name': 'user_id', 'path': '$.user_id', 'type': 'id'},
@@ -21,15 +16,11 @@
 
 
 {% macro event_fields_with_json_type(fields) %}
-    {#- Those of the given known fields whose JSON type is part of the rule: an id must be a
-        string or an integer, an amount or a tax a number. -#}
     {{ return(fields | selectattr('type', 'in', ['id', 'money']) | list) }}
 {% endmacro %}
 
 
 {% macro known_event_keys(fields) %}
-    {#- The top-level JSON keys of the given known fields (their paths without '$.'): the keys
-        that stay out of extra_fields. -#}
     {%- set keys = [] -%}
     {%- for field in fields -%}
         {%- set key = field.path[2:] -%}
@@ -45,8 +36,6 @@
 
 
 {% macro typed_event_field(field) -%}
-    {#- SQL typing one known field from its extracted text (`<name>_text`) and, for ids and
-        money, its JSON type (`<name>_json_type`). -#}
     {%- set text = field.name ~ '_text' -%}
     {%- set json_type = field.name ~ '_json_type' -%}
     {%- if field.type == 'id' -%}
@@ -76,9 +65,6 @@
 
 
 {% macro parse_event_timestamp(text) -%}
-    {#- Accepted formats only (DESIGN.md, "Timestamps"): ISO-8601 with Z or an offset (+HH:MM
-        or +HHMM, up to 14:59 like real zones), or naive 'YYYY-MM-DD HH:MM:SS' read as UTC; the
-        cast rejects impossible dates. Anything else is null. -#}
     case
         when {{ matches_whole(
                 text,
@@ -93,18 +79,12 @@
 
 
 {% macro outside_valid_dates(expression) -%}
-    {#- Whether a timestamp or date lies outside what the data can hold: before
-        var('min_valid_event_ts'), or more than var('max_future_days') after now (nothing can
-        be recorded before it happens; now is validation_instant()). Events, subscription
-        starts and spend days share the bounds. -#}
     ({{ expression }} < cast('{{ var("min_valid_event_ts") }}' as {{ instant_type() }})
     or {{ expression }} > {{ validation_instant() }} + interval {{ var("max_future_days") }} day)
 {%- endmacro %}
 
 
 {% macro validation_instant() -%}
-    {#- "Now" for the future bound of outside_valid_dates: the run's start, or
-        var('validation_clock') when set (tests move the clock with it). -#}
     {%- set clock = var('validation_clock', none) -%}
     {%- if clock is none or clock in ['', 'None', 'none', 'null'] -%}
         {{ run_started_instant() }}

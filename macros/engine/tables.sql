@@ -4,9 +4,6 @@
     row changes. -#}
 
 {% macro delete_rows(relation, predicate) -%}
-    {#- Deletes the rows of `relation` (aliased `stored`) for which `predicate` is true. On
-        DuckDB it is the statement to run (a hook's SQL); on Spark the rewrite runs here and
-        nothing is returned. -#}
     {{- adapter.dispatch('delete_rows', 'lakehouse')(relation, predicate) -}}
 {%- endmacro %}
 
@@ -29,12 +26,6 @@
 
 
 {% macro spark_rewrite_table(relation, select_sql) -%}
-    {#- Replaces the rows of a Spark table with those of a query that may read the table
-        itself: into a staging table first (Spark refuses to overwrite a table that the
-        overwriting query reads), then back. The staging table is named after the run, so a
-        directory left by a run killed while writing it is in no later run's way; a staging
-        table that exists is complete (Spark registers it once its files are written), and
-        restore_interrupted_rewrites puts it back if the run died before dropping it. -#}
     {%- set staged = relation.incorporate(path={'identifier': relation.identifier
         ~ '__dbt_rewrite_' ~ invocation_id.replace('-', '')[:12]}) -%}
     {%- do run_query('create table ' ~ staged ~ ' using parquet as ' ~ select_sql) -%}
@@ -44,9 +35,6 @@
 
 
 {% macro restore_interrupted_rewrites() -%}
-    {#- On-run-start: a table whose rewrite (spark_rewrite_table) was interrupted gets its
-        staged rows back, before any model reads it. Nothing to do on DuckDB, where a model's
-        statements commit together. -#}
     {{- adapter.dispatch('restore_interrupted_rewrites', 'lakehouse')() -}}
 {%- endmacro %}
 
@@ -74,8 +62,6 @@
 
 
 {% macro create_audit_table(name, columns) -%}
-    {#- Creates audit.<name> with the given (column, type) pairs unless it exists. Runs the
-        statement; returns nothing. -#}
     {%- do run_query('create schema if not exists audit') -%}
     {%- set column_list = [] -%}
     {%- for column, data_type in columns -%}
@@ -86,8 +72,6 @@
 {%- endmacro %}
 
 {% macro table_storage_clause() -%}
-    {#- What a `create table` needs after its columns to store the table as the project does:
-        nothing on DuckDB, Parquet on Spark. -#}
     {{- adapter.dispatch('table_storage_clause', 'lakehouse')() -}}
 {%- endmacro %}
 
@@ -100,9 +84,6 @@
 
 
 {% macro set_column_where(relation, column, value_sql, predicate) -%}
-    {#- Sets `column` to `value_sql` in the rows of `relation` (aliased `stored`) where
-        `predicate` holds: an UPDATE on DuckDB; on Spark a rewrite of the table, only when
-        some row matches. Runs the statement; returns nothing. -#}
     {%- do adapter.dispatch('set_column_where', 'lakehouse')(relation, column, value_sql, predicate) -%}
 {%- endmacro %}
 
@@ -127,8 +108,6 @@
 
 
 {% macro set_commit_message(message) -%}
-    {#- Names the snapshot the current transaction will commit, where the target keeps
-        snapshots (a DuckLake): time travel then finds it by its message. Runs it. -#}
     {%- do adapter.dispatch('set_commit_message', 'lakehouse')(message) -%}
 {%- endmacro %}
 
@@ -140,13 +119,10 @@
 {%- endmacro %}
 
 {% macro default__set_commit_message(message) -%}
-    {#- no snapshots to name -#}
 {%- endmacro %}
 
 
 {% macro begin_transaction() -%}
-    {#- Opens a transaction for the statements that follow (run with run_query), where the
-        engine has them: DuckDB and DuckLake. Spark's Parquet tables have none. -#}
     {%- do adapter.dispatch('begin_transaction', 'lakehouse')() -%}
 {%- endmacro %}
 
@@ -159,7 +135,6 @@
 
 
 {% macro commit_transaction() -%}
-    {#- Commits what begin_transaction opened (nothing on Spark). -#}
     {%- do adapter.dispatch('commit_transaction', 'lakehouse')() -%}
 {%- endmacro %}
 

@@ -1,7 +1,6 @@
 {#- Lists (DuckDB) and arrays (Spark): the few operations the models use. -#}
 
 {% macro list_item(list, position) -%}
-    {#- The item at a 1-based position of a list, null past its end. -#}
     {{- adapter.dispatch('list_item', 'lakehouse')(list, position) -}}
 {%- endmacro %}
 
@@ -15,8 +14,6 @@
 
 
 {% macro list_count_in(list, values, distinct=false) -%}
-    {#- How many items of a list are among the given SQL values (each occurrence, or each
-        distinct item with distinct=true). -#}
     {{- adapter.dispatch('list_count_in', 'lakehouse')(list, values, distinct) -}}
 {%- endmacro %}
 
@@ -32,8 +29,6 @@
 
 
 {% macro join_list_items(list, alias, item, position) -%}
-    {#- A join clause giving one row per item of a list column of the tables before it, as
-        alias.item with its 1-based alias.position; a null or empty list gives no row. -#}
     {{- adapter.dispatch('join_list_items', 'lakehouse')(list, alias, item, position) -}}
 {%- endmacro %}
 
@@ -49,8 +44,6 @@
 
 
 {% macro list_transform(list, item, expression) -%}
-    {#- A list of the expression's value for each item of a list, the item named `item` in the
-        expression. -#}
     {{- adapter.dispatch('list_transform', 'lakehouse')(list, item, expression) -}}
 {%- endmacro %}
 
@@ -64,7 +57,6 @@
 
 
 {% macro list_length(list) -%}
-    {#- The number of items of a list (null for a null list). -#}
     {{- adapter.dispatch('list_length', 'lakehouse')(list) -}}
 {%- endmacro %}
 
@@ -73,13 +65,11 @@
 {%- endmacro %}
 
 {% macro spark__list_length(list) -%}
-    {#- size() of a null array is -1 unless spark.sql.legacy.sizeOfNull is false -#}
     case when {{ list }} is not null then size({{ list }}) end
 {%- endmacro %}
 
 
 {% macro list_position_of(list, value) -%}
-    {#- The 1-based position of a value's first occurrence in a list, null when absent. -#}
     {{- adapter.dispatch('list_position_of', 'lakehouse')(list, value) -}}
 {%- endmacro %}
 
@@ -88,6 +78,5 @@
 {%- endmacro %}
 
 {% macro spark__list_position_of(list, value) -%}
-    {#- array_position counts from 1 and gives 0 when absent -#}
     nullif(array_position({{ list }}, {{ value }}), 0)
 {%- endmacro %}

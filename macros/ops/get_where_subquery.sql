@@ -1,12 +1,4 @@
 {% macro get_where_subquery(relation) -%}
-    {#-
-        dbt's own macro (the `where` config of a test), plus two placeholders for the tests of
-        the incremental event models, whose tables grow with history while a run only adds a
-        batch (DESIGN.md, "Tests that scale with the batch"):
-          __latest_run__           rows the latest run wrote (its ingested_at)
-          __files_of_latest_run__  rows of the files the latest run read from
-        A full refresh writes every row in one run, so there the test sees the whole table.
-    -#}
     {%- set where = config.get('where', '') -%}
     {%- if not where -%}
         {{ return(relation) }}

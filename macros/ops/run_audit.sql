@@ -1,9 +1,4 @@
 {% macro record_run_audit(results) %}
-    {#- on-run-end: one row per executed node of this invocation into audit.dbt_run_results,
-        with the row count of each model's table after the run (the adapters report no
-        rows_affected); rows added by a run are the difference from the previous run's count.
-        Runs its statements itself (and returns no SQL), so that a run-operation can record a
-        run too. -#}
     {%- if not execute or results | length == 0 -%}{{ return('') }}{%- endif -%}
     {%- do adapter.dispatch('record_run_audit', 'lakehouse')(results) -%}
     {{ return('') }}
@@ -11,10 +6,6 @@
 
 
 {% macro duckdb__record_run_audit(results) %}
-    {#- DuckDB's estimated_size is the row count. In the lake target each row also holds the
-        lake's snapshot after the run's models (lake_snapshot_id): gold as of a run is
-        `at (version => lake_snapshot_id)`; the snapshot of this insert carries the command
-        and invocation id as its commit message. -#}
     {%- set in_lake = adapter.is_ducklake(api.Relation.create(database=target.database)) -%}
     {%- set audit_sql -%}
         create schema if not exists audit;
@@ -68,10 +59,6 @@
 
 
 {% macro table_row_count(node, in_lake) -%}
-    {#- The row count of a model's or seed's table after the run, as an SQL expression (null
-        for a view or a test). DuckDB's estimated_size is exact in a DuckDB file; in a DuckLake
-        it counts the rows of the table's current files without their deletes (a merge that
-        updated a row counts it twice), so the lake counts the rows. -#}
     {%- if node.resource_type not in ['model', 'seed'] -%}
         null
     {%- elif in_lake -%}
@@ -90,7 +77,6 @@
 
 
 {% macro spark__record_run_audit(results) %}
-    {#- A Parquet table; each model's or seed's row count by count(*), in one query. -#}
     {%- do run_query("create schema if not exists audit") -%}
     {%- do run_query("""
         create table if not exists audit.dbt_run_results (

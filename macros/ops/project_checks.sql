@@ -1,6 +1,4 @@
 {% macro check_vars() %}
-    {#- on-run-start: fail before any model, in one line naming the var and what it must be,
-        when a var is malformed (a model would fail deep inside, or quietly report nothing). -#}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- set as_of = var('as_of_date') -%}
     {%- if as_of is not none and as_of != '' -%}
@@ -43,7 +41,6 @@
 
 
 {% macro var_error(name, value, expected) %}
-    {#- Stop the run: one line naming the var, its value and what it must be. -#}
     {{ exceptions.raise_compiler_error(
         "var " ~ name ~ " is " ~ (value | string) ~ ": it must be " ~ expected
         ~ " (set it in dbt_project.yml, or with --vars '{" ~ name ~ ": ...}')") }}
@@ -51,8 +48,6 @@
 
 
 {% macro check_seeds_loaded() %}
-    {#- on-run-start of `dbt run`: the models read the seeds, which `dbt run` does not load;
-        stop at once, saying what to run, instead of failing in the first model. -#}
     {%- if not execute or flags.WHICH != 'run' -%}{{ return('') }}{%- endif -%}
     {%- for seed in graph.nodes.values() | selectattr('resource_type', 'eq', 'seed') -%}
         {%- if adapter.get_relation(database=seed.database, schema=seed.schema,
@@ -67,10 +62,6 @@
 
 
 {% macro warn_unmatched_raw_files() %}
-    {#- on-run-start: name the files in raw_root that look like a delivery of a raw source (their
-        name starts like its pattern, in any case) but that no source reads: a compressed,
-        misnamed or differently cased delivery would otherwise be ignored without a word.
-        Other files (a README, the generator's manifest.json) are none of the sources'. -#}
     {%- if not execute or flags.WHICH not in ['run', 'build'] -%}{{ return('') }}{%- endif -%}
     {%- set matched = [] -%}
     {%- set prefixes = [] -%}
@@ -100,9 +91,6 @@
 
 
 {% macro check_lakehouse_location() %}
-    {#- on-run-start: the default lakehouse path (profiles.yml, without LAKEHOUSE_DB) is
-        relative, and DuckDB resolves it against the directory dbt was started from. Started
-        elsewhere, dbt would build a second lakehouse there; stop, saying where it opened. -#}
     {%- if not execute or target.type != 'duckdb' or env_var('LAKEHOUSE_DB', '')
           or target.path.startswith('/') or target.path == ':memory:' -%}
         {{ return('') }}

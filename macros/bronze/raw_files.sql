@@ -1,15 +1,10 @@
 {% macro raw_sources() %}
-    {#- The raw sources: every source table that declares a `meta.file_glob`, in a fixed order.
-        The one place that lists them (the missing-file check and the scheduled run's
-        fingerprints read it). Empty while parsing: the graph is only complete at execution. -#}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {{ return(graph.sources.values() | selectattr('config.meta.file_glob') | sort(attribute='unique_id') | list) }}
 {% endmacro %}
 
 
 {% macro project_path(path) -%}
-    {#- A path as DuckDB must open it: an absolute path as it is, a relative one joined to the
-        project directory, wherever dbt was started from. -#}
     {%- if path.startswith('/') -%}
         {{- path -}}
     {%- else -%}
@@ -19,9 +14,6 @@
 
 
 {% macro raw_source_glob(source_name, table_name) -%}
-    {#- A raw source's `meta.file_glob` as declared (var('raw_root') joined with the file
-        pattern), which its reader names too. The graph is only complete at execution;
-        parsing needs no real value. -#}
     {%- if not execute -%}{{ return(var('raw_root')) }}{%- endif -%}
     {%- for node in graph.sources.values()
         if node.source_name == source_name and node.name == table_name -%}
@@ -36,14 +28,11 @@
 
 
 {% macro raw_file_glob(source_name, table_name) -%}
-    {#- The glob of a raw source's files as DuckDB must open it: resolved against the project
-        directory. -#}
     {{- project_path(raw_source_glob(source_name, table_name)) -}}
 {%- endmacro %}
 
 
 {% macro assert_raw_files_present() %}
-    {#- Fail fast, before any model runs, when a raw source has no file to read. -#}
     {%- if execute and flags.WHICH in ['run', 'build'] -%}
         {%- for node in raw_sources() -%}
             {%- set glob = raw_file_glob(node.source_name, node.name) -%}
@@ -62,15 +51,6 @@
 
 
 {% macro raw_files_to_ingest(source_name, table_name) %}
-    {#-
-        The files of a raw source that hold lines not yet in this (incremental) model: files
-        never seen, and files that grew since they were read. A grown file is read again from
-        its last stored line, which may have been stored incomplete (its producer was still
-        writing it) or have been continued since: its new reading replaces the stored one.
-        Returns a list of {path, file_name, size, skip_decoded, reread_from_line}:
-        skip_decoded counts the decoded lines kept before the re-read, reread_from_line is the
-        first line replaced (null for a file never seen).
-    -#}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {%- set glob = raw_file_glob(source_name, table_name) -%}
     {%- if is_incremental() -%}
@@ -113,9 +93,6 @@
 
 
 {% macro raw_files_dropped(source_name, table_name) %}
-    {#- The names of a raw source's files that `forget_file` dropped and that still hold the
-        bytes they held then (same size, same MD5): readers leave them out, saying so once per
-        run. A file under a dropped name with other bytes is a corrected delivery, read anew. -#}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {%- set dropped = adapter.get_relation(database=target.database, schema='audit', identifier='dropped_files') -%}
     {%- if dropped is none -%}{{ return([]) }}{%- endif -%}
@@ -145,8 +122,6 @@
 
 
 {% macro raw_files_loaded_at(source_name, table_name) -%}
-    {#- A raw source's `loaded_at_query` for `dbt source freshness`: the latest modification
-        time of its files (a delivery lands as a new or grown file). -#}
     {{- adapter.dispatch('raw_files_loaded_at', 'lakehouse')(raw_file_glob(source_name, table_name)) -}}
 {%- endmacro %}
 
@@ -163,10 +138,6 @@
 
 
 {% macro warn_shrunk_raw_files(glob, table_name, seen_sql) %}
-    {#- A file smaller on disk than when it was read (truncated, rotated) is not read again:
-        its stored lines stay, where a full refresh would read only what is left. Named in a
-        warning, one line per file, with both sizes (DESIGN.md, "Bronze"). `seen_sql` is
-        raw_files_seen of the calling model. -#}
     {%- set shrunk_sql -%}
         with
         on_disk as ({{ raw_files_on_disk(glob) }}),

@@ -2,8 +2,6 @@
     the dispatchers, each engine has its implementation. -#}
 
 {% macro raw_files_on_disk(glob) -%}
-    {#- A query listing the files that match a glob: path (as the engine opens it), file_name
-        (without directory) and size in bytes. Reads no content. -#}
     {{- adapter.dispatch('raw_files_on_disk', 'lakehouse')(glob) -}}
 {%- endmacro %}
 
@@ -24,10 +22,6 @@
 {%- endmacro %}
 
 {% macro spark_files_matching(glob) -%}
-    {#- Spark's binaryFile rows (path, length, content) of the files that match a glob, with
-        file_name. The glob's directory is listed and the names matched by a regular
-        expression: an inline path glob that matches nothing is an error in Spark, where it
-        must be an empty list. binaryFile reads no content unless `content` is selected. -#}
     {%- set folder, pattern = glob.rsplit('/', 1) if '/' in glob else ('.', glob) -%}
     select * from (
         select
@@ -42,14 +36,11 @@
 
 
 {% macro spark_path(path) -%}
-    {#- A path as Spark's inline file source names it: in backticks, a backtick doubled. -#}
     `{{ path | replace('`', '``') }}`
 {%- endmacro %}
 
 
 {% macro glob_regex(pattern) -%}
-    {#- A file-name glob (`*` any run of characters, `?` one) as an anchored regular expression
-        with no backslash, so that it reads the same in DuckDB's and Spark's string literals. -#}
     {%- set parts = [] -%}
     {%- for char in pattern -%}
         {%- if char == '*' -%}{%- do parts.append('.*') -%}
@@ -67,9 +58,6 @@
 
 
 {% macro raw_files_seen(relation) -%}
-    {#- A query summing up what a raw-lines model holds per file: source_file, the file's size
-        when read (file_size_bytes), its last stored line (last_line), and how many lines the
-        reader decoded before that last line (decoded_before_last: a re-read skips that many). -#}
     {{- adapter.dispatch('raw_files_seen', 'lakehouse')(relation) -}}
 {%- endmacro %}
 
@@ -86,7 +74,6 @@
 {%- endmacro %}
 
 {% macro spark__raw_files_seen(relation) -%}
-    {#- Spark's reader decodes every line (spark__read_raw_lines): all before the last -#}
     select
         source_file,
         max(file_size_bytes) as file_size_bytes,
@@ -98,19 +85,10 @@
 
 
 {% macro read_raw_lines(files) -%}
-    {#- The rows a raw-lines model stores for the given files (from raw_files_to_ingest): the
-        file, the line number, the line as text ('' for an empty line), the reader's error for
-        a line it could not decode, the file's size, where a grown file's re-read started, and
-        the run. -#}
     {{- adapter.dispatch('read_raw_lines', 'lakehouse')(files) -}}
 {%- endmacro %}
 
 {% macro raw_lines_reader(path) -%}
-    {#- DuckDB's reader of a text file as raw lines: one VARCHAR per line, never parsed. No
-        quote, no escape, and a delimiter of four control characters that no valid JSON or CSV
-        line holds: a one-byte delimiter would cut a corrupted line containing it and drop the
-        rest silently. A line that is not valid UTF-8 (or over the line size limit) is skipped
-        by the scan and recorded by store_rejects; settle_raw_lines puts it back. -#}
     read_csv(
         {{ sql_quote(path) }},
         columns = {'line': 'varchar'},
@@ -127,13 +105,6 @@
 
 
 {% macro duckdb__read_raw_lines(files) %}
-    {#-
-        One scan per file, so that DuckDB opens
-        only those files and `with ordinality` numbers each file's lines from 1 (over a
-        multi-file scan it would number them across files, and recovering per-file numbers
-        would need a window over every line). Lines the reader rejects are not numbered here:
-        settle_raw_lines puts them back and shifts the others to their true numbers.
-    -#}
     {%- if not files -%}
         select
             null::varchar as source_file,
@@ -166,15 +137,6 @@
 {% endmacro %}
 
 {% macro spark__read_raw_lines(files) %}
-    {#-
-        One scan of Spark's text source per file: it splits lines on \n, \r\n or \r and keeps
-        each line's bytes as they are, so a line that is not valid UTF-8 is kept and told
-        apart here (`invalid_encoding`, as DuckDB's reader names it; its text with U+FFFD for
-        the invalid bytes). The text source has no line number: a file is read in order, in
-        splits numbered in order, so monotonically_increasing_id() orders its lines, and
-        row_number() over it is the number. A grown file is read whole again (every line is
-        numbered, none rejected), and its lines from the re-read's first on are kept.
-    -#}
     {%- if not files -%}
         select
             cast(null as string) as source_file,
@@ -214,38 +176,23 @@
 
 
 {% macro reset_rejected_lines() -%}
-    {#- Pre-hook of a raw-lines model: clear what the engine's reader recorded of an earlier
-        scan. -#}
     {{- adapter.dispatch('reset_rejected_lines', 'lakehouse')() -}}
 {%- endmacro %}
 
 {% macro duckdb__reset_rejected_lines() %}
-    {#- The reader appends to these per-connection tables: start each scan from empty. -#}
     drop table if exists temp.reject_errors;
     drop table if exists temp.reject_scans;
 {% endmacro %}
 
 {% macro spark__reset_rejected_lines() -%}
-    {#- Spark's text source rejects no line: nothing recorded -#}
 {%- endmacro %}
 
 
 {% macro settle_raw_lines(relation, source_name, table_name) -%}
-    {#- Post-hook of a raw-lines model, after its insert: a grown file's lines read again
-        replace their earlier reading, and lines the reader rejected are put back. -#}
     {{- adapter.dispatch('settle_raw_lines', 'lakehouse')(relation, source_name, table_name) -}}
 {%- endmacro %}
 
 {% macro duckdb__settle_raw_lines(relation, source_name, table_name) %}
-    {#-
-        Post-hook of a raw-lines model, after its insert:
-        1. a grown file's lines read again by this run replace their earlier reading (from the
-           line the re-read started at);
-        2. the lines the scan rejected (invalid UTF-8, a line over the reader's size limit) are
-           skipped by the reader but recorded by store_rejects with their file and line
-           number: the lines decoded by this run shift past them, then they are inserted with
-           the reader's error, so that every line is stored.
-    -#}
     {%- if execute -%}
         {%- set scanned = run_query(
             "select count(*) from duckdb_tables() where temporary and table_name = 'reject_scans'"
@@ -307,7 +254,6 @@
 {% endmacro %}
 
 {% macro spark__settle_raw_lines(relation, source_name, table_name) -%}
-    {#- Spark's reader rejects no line: only a grown file's earlier reading to replace -#}
     {%- if is_incremental() -%}
         {{ delete_rows(relation, lines_read_again(relation)) }}
     {%- endif -%}
@@ -315,11 +261,6 @@
 
 
 {% macro lines_read_again(relation) -%}
-    {#- Whether a stored line (`stored`: a row of a raw-lines model, or of a model keyed by its
-        lines, as int_events_parsed) was read again since by the raw-lines model `relation`: a
-        line of a grown file, from the line a later re-read started at. Not bound to this run,
-        so that a run that died between its insert and this delete (on Spark they are separate
-        statements) is settled by the next. -#}
     exists (
         select 1
         from {{ relation }} as reread
@@ -333,7 +274,6 @@
 
 
 {% macro raw_file_names(glob) -%}
-    {#- The names (without directory) of the files that match a glob, as a list. -#}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {{ return(run_query(
         "select file_name from (" ~ raw_files_on_disk(glob) ~ ") as on_disk"
@@ -342,10 +282,6 @@
 
 
 {% macro read_raw_files(glob, skip=[]) -%}
-    {#- A query reading each file that matches a glob whole, but those named in `skip`:
-        source_file (its name), file_text (its text, null when it is not UTF-8) and
-        content_text (its bytes as text whatever they are, for quarantine: DuckDB shows a byte
-        that is not UTF-8 escaped, Spark as U+FFFD). -#}
     {{- adapter.dispatch('read_raw_files', 'lakehouse')(glob, skip) -}}
 {%- endmacro %}
 
@@ -378,7 +314,6 @@
 
 
 {% macro raw_file_fingerprint(path) -%}
-    {#- The MD5 of one file's bytes, as hex text (reads the whole file). -#}
     {{- return(run_query(adapter.dispatch('raw_file_fingerprint_sql', 'lakehouse')(path)).columns[0].values()[0]) -}}
 {%- endmacro %}
 

@@ -3,8 +3,6 @@
     UBIGINT, DOUBLE, BOOLEAN, NULL, OBJECT, ARRAY), which the rules compare against. -#}
 
 {% macro json_document(text) -%}
-    {#- The JSON document a text holds, or null when it is not valid JSON. An object with a
-        repeated key is a document (the parse judges repeated fields itself). -#}
     {{- adapter.dispatch('json_document', 'lakehouse')(text) -}}
 {%- endmacro %}
 
@@ -13,15 +11,11 @@
 {%- endmacro %}
 
 {% macro spark__json_document(text) -%}
-    {#- with spark.sql.variant.allowDuplicateKeys (profiles.yml): a repeated key keeps its last
-        value instead of making the line invalid -#}
     try_parse_json({{ text }})
 {%- endmacro %}
 
 
 {% macro json_types_at(document, paths) -%}
-    {#- A list of the JSON types of the values at each path (null where a path is missing), in
-        one read of the document where the engine can. Items are read with list_item, from 1. -#}
     {{- adapter.dispatch('json_types_at', 'lakehouse')(document, paths) -}}
 {%- endmacro %}
 
@@ -30,9 +24,6 @@
 {%- endmacro %}
 
 {% macro spark__json_types_at(document, paths) -%}
-    {#- schema_of_variant names Spark's types (STRING, BIGINT, DECIMAL(p,s), DOUBLE, BOOLEAN,
-        VOID, OBJECT<...>, ARRAY<...>): named here as DuckDB names them. A decimal with no
-        fraction digits was written as an integer; with some, as a number with a point. -#}
     transform(
         array(
             {%- for path in paths %}
@@ -54,9 +45,6 @@
 
 
 {% macro json_texts_at(document, paths) -%}
-    {#- A list of the values at each path as text (a string without its quotes, a number as
-        written, an object or array as JSON; null where missing or JSON null), in one read
-        of the document where the engine can. -#}
     {{- adapter.dispatch('json_texts_at', 'lakehouse')(document, paths) -}}
 {%- endmacro %}
 
@@ -74,9 +62,6 @@
 
 
 {% macro json_object_keys_of(document, text) -%}
-    {#- The keys of a JSON object in the order sent, a repeated key as often as it is sent.
-        DuckDB reads them from the document, Spark from the text (its VARIANT keeps one value
-        per key). -#}
     {{- adapter.dispatch('json_object_keys_of', 'lakehouse')(document, text) -}}
 {%- endmacro %}
 
@@ -90,15 +75,10 @@
 
 
 {% macro json_object_without(document, text, object_keys, keys) -%}
-    {#- The JSON object of the document's members whose key is not among `keys`, each value as
-        sent; null when none is left. DuckDB keeps every member in the order sent, a repeated
-        key included; Spark keeps one value per key (the last), ordered by key. -#}
     {{- adapter.dispatch('json_object_without', 'lakehouse')(document, text, object_keys, keys) -}}
 {%- endmacro %}
 
 {% macro duckdb__json_object_without(document, text, object_keys, keys) -%}
-    {#- keys and values zipped by position, so that a repeated key is kept (an object built by
-        key would have to drop one) -#}
     case
         when len(list_filter({{ object_keys }}, lambda k: k not in ({{ sql_strings(keys) }}))) > 0
             then (
@@ -117,8 +97,6 @@
 {%- endmacro %}
 
 {% macro spark__json_object_without(document, text, object_keys, keys) -%}
-    {#- try_variant_get: Spark may evaluate the branch for a document that is not an object
-        (a JSON array, say), where variant_get raises -#}
     case
         when size(filter({{ object_keys }}, k -> k not in ({{ sql_strings(keys) }}))) > 0
             then to_json(map_filter(
@@ -130,8 +108,6 @@
 
 
 {% macro json_array_items(document) -%}
-    {#- The items of a JSON array document as a list of documents (what it gives for any other
-        document differs by engine: test that it is an array first). -#}
     {{- adapter.dispatch('json_array_items', 'lakehouse')(document) -}}
 {%- endmacro %}
 
@@ -145,7 +121,6 @@
 
 
 {% macro json_text(document) -%}
-    {#- A JSON document written as compact JSON text (Spark writes an object's keys sorted). -#}
     {{- adapter.dispatch('json_text', 'lakehouse')(document) -}}
 {%- endmacro %}
 

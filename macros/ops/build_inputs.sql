@@ -1,7 +1,4 @@
 {% macro recorded_build_inputs() %}
-    {#- SQL selecting what the last successful scheduled build recorded (code_fingerprint,
-        source_name, files_fingerprint per source), or no row: no scheduled build yet, or a
-        table of the older one-fingerprint shape (which is then built whole once). -#}
     {%- set empty -%}
         select
             null::varchar as code_fingerprint,
@@ -22,10 +19,6 @@
 
 
 {% macro sources_due_again() %}
-    {#- SQL selecting the raw sources (named as the scheduled run names them) that hold a date
-        quarantined as too far ahead which now has caught up with: a build would now judge it
-        otherwise (verdict_due_again; subscriptions and spend are judged again by any build of
-        their tables). The scheduled run builds them even when no file changed. -#}
     {%- set verdicts = [
         ('app.events', 'int_events_parsed', 'timestamp_out_of_range', 'event_ts'),
         ('billing.subscriptions', 'int_subscriptions_judged', 'start_date_out_of_range', 'start_date'),
@@ -50,9 +43,6 @@
 
 
 {% macro record_build_inputs(code_fingerprint, sources) %}
-    {#- run-operation after a successful scheduled build: the inputs it was built from, one row
-        per source, in place of the last build's (the run history is in audit.dbt_run_results;
-        a table of the older one-fingerprint shape is replaced the same way). -#}
     {%- set record_sql -%}
         create schema if not exists audit;
         create or replace table audit.build_inputs (

@@ -1,0 +1,16 @@
+{% macro instant_type() -%}
+    {{- adapter.dispatch('instant_type', 'lakehouse')() -}}
+{%- endmacro %}
+
+{% macro duckdb__instant_type() -%}
+    timestamptz
+{%- endmacro %}
+
+{% macro spark__instant_type() -%}
+    timestamp
+{%- endmacro %}
+
+
+{% macro run_started_instant() -%}
+    cast('{{ run_started_at }}' as {{ instant_type() }})
+{%- endmacro %}
