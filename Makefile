@@ -9,8 +9,8 @@ DEFAULT_DATA_ARGS := --events 14337 --seed 42 --out data
 # pytest workers for make test (one per core of the 2-core CI machine; 0 = no workers, in-process)
 TEST_WORKERS ?= 2
 
-.PHONY: help venv venv-spark build update publish forget freshness test test-python lint generate docs benchmark \
-	clean report shell lake-start build-lake lake-stop
+.PHONY: help venv venv-spark build update publish forget freshness check test test-python lint generate docs \
+	benchmark clean report shell lake-start build-lake lake-stop
 
 help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -50,6 +50,15 @@ forget: venv  ## drop one delivery (FILE=<name>) from bronze and all it fed; the
 
 freshness: venv  ## dbt source freshness: warns when a raw source's newest file is older than its limit
 	$(DBT) source freshness $(DBT_ARGS)
+
+# the quick tier's build of data/: a lakehouse of its own, from scratch each time
+CHECK_DIR := target/check
+
+check: venv  ## the quick tier (a few minutes): lint, dbt build of data/ with unit and data tests, quick pytest
+	$(MAKE) --no-print-directory lint
+	rm -rf $(CHECK_DIR) && mkdir -p $(CHECK_DIR)
+	LAKEHOUSE_DB=$(CHECK_DIR)/lakehouse.duckdb $(DBT) build $(DBT_ARGS) --quiet
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow" tests/python
 
 test: venv venv-spark lint test-python  ## the whole test suite: lint, then pytest (which drives dbt, on DuckDB, the lake and Spark)
 

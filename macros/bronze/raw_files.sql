@@ -51,7 +51,13 @@
 
 
 {% macro raw_files_to_ingest(source_name, table_name) %}
+    {#- the source is named whether or not files are read, so that dbt, which parses before any
+        file is listed, sees it as the model's parent -#}
+    {%- do source(source_name, table_name) -%}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {#- the reader's record of rejected lines starts empty for this model's scan -#}
+    {%- set reset_sql = reset_rejected_lines() -%}
+    {%- if reset_sql | trim -%}{%- do run_query(reset_sql) -%}{%- endif -%}
     {%- set glob = raw_file_glob(source_name, table_name) -%}
     {%- if is_incremental() -%}
         {%- set seen_sql = raw_files_seen(this) -%}
@@ -93,6 +99,7 @@
 
 
 {% macro raw_files_dropped(source_name, table_name) %}
+    {%- do source(source_name, table_name) -%}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {%- set dropped = adapter.get_relation(database=target.database, schema='audit', identifier='dropped_files') -%}
     {%- if dropped is none -%}{{ return([]) }}{%- endif -%}

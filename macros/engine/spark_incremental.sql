@@ -8,7 +8,7 @@
     {%- if raw_strategy in project_incremental_strategies() -%}
         {{ return(raw_strategy) }}
     {%- endif -%}
-    {{ return(dbt_spark.dbt_spark_validate_get_incremental_strategy(raw_strategy, file_format)) }}
+    {{ return(dbt.dbt_spark_validate_get_incremental_strategy(raw_strategy, file_format)) }}
 {% endmacro %}
 
 {% macro dbt_spark_get_incremental_sql(strategy, source, target, existing, unique_key, incremental_predicates) %}
@@ -19,7 +19,7 @@
             'dest_columns': adapter.get_columns_in_relation(target),
             'incremental_predicates': incremental_predicates})) }}
     {%- endif -%}
-    {{ return(dbt_spark.dbt_spark_get_incremental_sql(strategy, source, target, existing, unique_key,
+    {{ return(dbt.dbt_spark_get_incremental_sql(strategy, source, target, existing, unique_key,
         incremental_predicates)) }}
 {% endmacro %}
 

@@ -60,34 +60,6 @@ classified as (
     qualify row_number() over (partition by source_file, record_index order by winner_file) = 1
 ),
 
-raw_counts as (
-    select
-        source_file,
-        count(*) as raw_records
-    from records
-    group by source_file
-),
-
-verdict_counts as (
-    select
-        source_file,
-        count(*) filter (where verdict = 'accepted') as accepted_records,
-        count(*) filter (where verdict = 'quarantined') as quarantined_records,
-        count(*) filter (where verdict = 'duplicate') as duplicate_records_dropped,
-        count(*) filter (where verdict is null) as records_without_verdict
-    from classified
-    group by source_file
-),
-
-judged_counts as (
-    -- a judgement of no record would add no row above: counted on its own
-    select
-        source_file,
-        count(*) as judged_records
-    from judged
-    group by source_file
-),
-
 stored_counts as (
     -- a stored record must be an accepted record of its file (not invented, not moved)
     select
@@ -97,35 +69,11 @@ stored_counts as (
     group by source_file
 ),
 
-files as (
-    select source_file from raw_counts
-    union
-    select source_file from judged_counts
-    union
-    select source_file from stored_counts
-),
-
-final as (
-    select
-        files.source_file,
-        coalesce(raw_counts.raw_records, 0) as raw_records,
-        coalesce(verdict_counts.accepted_records, 0) as accepted_records,
-        coalesce(verdict_counts.quarantined_records, 0) as quarantined_records,
-        coalesce(verdict_counts.duplicate_records_dropped, 0) as duplicate_records_dropped,
-        coalesce(verdict_counts.records_without_verdict, 0) as records_without_verdict,
-        coalesce(verdict_counts.records_without_verdict, 0) = 0
-        and coalesce(raw_counts.raw_records, 0)
-        = coalesce(verdict_counts.accepted_records, 0)
-        + coalesce(verdict_counts.quarantined_records, 0)
-        + coalesce(verdict_counts.duplicate_records_dropped, 0)
-        and coalesce(judged_counts.judged_records, 0) = coalesce(raw_counts.raw_records, 0)
-        and coalesce(stored_counts.stored_records, 0)
-        = coalesce(verdict_counts.accepted_records, 0) as is_balanced
-    from files
-    left join raw_counts on files.source_file = raw_counts.source_file
-    left join verdict_counts on files.source_file = verdict_counts.source_file
-    left join judged_counts on files.source_file = judged_counts.source_file
-    left join stored_counts on files.source_file = stored_counts.source_file
-)
+{{ file_ledger(
+    'records', 'records', 'judged', ['accepted', 'quarantined', 'duplicate'],
+    file_sources=['stored_counts'],
+    checks=['coalesce(stored_counts.stored_records, 0) = coalesce(verdict_counts.accepted_records, 0)'],
+    joins=['left join stored_counts on files.source_file = stored_counts.source_file'],
+) }}
 
 select * from final

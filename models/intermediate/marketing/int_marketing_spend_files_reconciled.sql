@@ -123,66 +123,11 @@ classified as (
     qualify row_number() over (partition by source_file, line_number order by first_copy_file) = 1
 ),
 
-raw_counts as (
-    select
-        source_file,
-        count(*) as raw_lines
-    from lines
-    group by source_file
-),
-
-verdict_counts as (
-    select
-        source_file,
-        count(*) filter (where verdict = 'header') as header_lines,
-        count(*) filter (where verdict = 'accepted') as accepted_lines,
-        count(*) filter (where verdict = 'quarantined') as quarantined_lines,
-        count(*) filter (where verdict = 'duplicate') as duplicate_lines_dropped,
-        count(*) filter (where verdict is null) as lines_without_verdict
-    from classified
-    group by source_file
-),
-
-judged_counts as (
-    -- a verdict on no line would add no row above: counted on its own
-    select
-        source_file,
-        count(*) as judged_lines
-    from judged
-    group by source_file
-),
-
-files as (
-    select source_file from raw_counts
-    union
-    select source_file from judged_counts
-),
-
-final as (
-    select
-        files.source_file,
-        coalesce(raw_counts.raw_lines, 0) as raw_lines,
-        coalesce(verdict_counts.header_lines, 0) as header_lines,
-        coalesce(verdict_counts.accepted_lines, 0) as accepted_lines,
-        coalesce(verdict_counts.quarantined_lines, 0) as quarantined_lines,
-        coalesce(verdict_counts.duplicate_lines_dropped, 0) as duplicate_lines_dropped,
-        coalesce(verdict_counts.lines_without_verdict, 0) as lines_without_verdict,
-        days_without_rows.day_totals as day_totals_without_rows,
-        days_without_rows.day_totals = 0
-        and coalesce(verdict_counts.lines_without_verdict, 0) = 0
-        and coalesce(raw_counts.raw_lines, 0)
-        = coalesce(verdict_counts.header_lines, 0)
-        + coalesce(verdict_counts.accepted_lines, 0)
-        + coalesce(verdict_counts.quarantined_lines, 0)
-        + coalesce(verdict_counts.duplicate_lines_dropped, 0)
-        and coalesce(judged_counts.judged_lines, 0)
-        = coalesce(raw_counts.raw_lines, 0) - coalesce(verdict_counts.header_lines, 0)
-            as is_balanced
-    from files
-    left join raw_counts on files.source_file = raw_counts.source_file
-    left join verdict_counts on files.source_file = verdict_counts.source_file
-    left join judged_counts on files.source_file = judged_counts.source_file
-    cross join days_without_rows
-)
+{{ file_ledger(
+    'lines', 'lines', 'judged', ['header', 'accepted', 'quarantined', 'duplicate'],
+    checks=['days_without_rows.day_totals = 0'],
+    extra_columns=['days_without_rows.day_totals as day_totals_without_rows'],
+    joins=['cross join days_without_rows'],
+) }}
 
 select * from final

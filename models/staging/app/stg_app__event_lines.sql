@@ -3,16 +3,14 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ reset_rejected_lines() }}",
         post_hook="{{ settle_raw_lines(this, 'app', 'events') }}",
     )
 }}
 
 -- Bronze: every line of every events file, kept as text. Only new files, and grown files from
--- their last stored line on, are read (DESIGN.md, "Bronze"). The scan names the source only
--- when files are new, which dbt does not see at parse time; this line puts the source in the
--- lineage, so that `source:app.events+` selects this model and all that it feeds.
--- depends_on: {{ source('app', 'events') }}
+-- their last stored line on, are read (DESIGN.md, "Bronze"). raw_files_to_ingest names the
+-- source whether or not files are read, so `source:app.events+` selects this model and all
+-- that it feeds.
 {%- set files = raw_files_to_ingest('app', 'events') %}
 
 with

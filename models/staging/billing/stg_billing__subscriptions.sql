@@ -1,7 +1,6 @@
 -- Bronze for subscriptions: each record of each export as JSON text with its file and
 -- position. A file that is not UTF-8, not JSON or not an array is one row with the reason,
 -- holding the file's text. Each file is a full export, so the table is rebuilt from the files.
--- depends_on: {{ source('billing', 'subscriptions') }}
 -- (A file dropped by forget_file and unchanged since is left out: macro raw_files_dropped.)
 
 with

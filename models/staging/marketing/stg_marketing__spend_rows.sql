@@ -1,6 +1,5 @@
 {{
     config(
-        pre_hook="{{ reset_rejected_lines() }}",
         post_hook="{{ settle_raw_lines(this, 'marketing', 'spend') }}",
     )
 }}
@@ -8,7 +7,6 @@
 -- Bronze for marketing spend: every line of every spend file, header included, kept as text
 -- with the file and line it came from; silver splits it into fields and judges it. The files
 -- are small full exports, so the table is rebuilt from them on each run.
--- depends_on: {{ source('marketing', 'spend') }}
 {%- set files = raw_files_to_ingest('marketing', 'spend') %}
 
 with

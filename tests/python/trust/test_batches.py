@@ -12,7 +12,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from harness.batches import EventLine, late_versions, split_into_batches, write_events
+
+pytestmark = pytest.mark.slow
 
 
 def line(**fields: object) -> EventLine:

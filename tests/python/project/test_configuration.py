@@ -21,6 +21,8 @@ from harness.lakehouse import (
     show_spilling_query,
 )
 
+pytestmark = pytest.mark.slow
+
 
 def ready(lh: Lakehouse) -> None:
     write_side_files(lh.raw_root)

@@ -23,6 +23,8 @@ from harness.handmade import write_side_files
 from harness.lakehouse import PROJECT_DIR, Lakehouse, generate
 from harness.semantic import Answers, MetricFlow, Query, Row, day, number, read_csv
 
+pytestmark = pytest.mark.slow
+
 HALF_CENT = Decimal("0.005")
 
 QUERIES = {

@@ -22,6 +22,8 @@ from harness.lakehouse import generate
 from harness.trust_lakehouse import TrustLakehouse
 from harness.trust_states import TrustEnv
 
+pytestmark = pytest.mark.slow
+
 LAYERS = ("silver", "gold_candidate")
 # what scripts/run_batch.py builds when only events arrived
 SCHEDULED_EVENTS_BUILD = "source:app.events+"

@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from harness.handmade import SUBSCRIPTIONS, event, write_side_files
 from harness.lakehouse import RELAXED_GATES, Lakehouse
+
+pytestmark = pytest.mark.slow
 
 
 def reconciliation(lh: Lakehouse) -> dict[str, tuple[int, int, int, int, bool]]:

@@ -16,6 +16,8 @@ from harness.batches import EventLine, write_events
 from harness.compare import Rows, assert_same_contents
 from harness.trust_states import BatchedStates, TrustData, TrustEnv
 
+pytestmark = pytest.mark.slow
+
 TIMESTAMP = re.compile(rb'"timestamp": "([^"]*)"')
 
 

@@ -26,7 +26,7 @@ import pytest
 import generate_data
 from datagen import formats
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "scripts" / "generate_data.py"
 DEFAULT_COMMAND = "scripts/generate_data.py --events 14337 --seed 42 --out data"
 DEFAULT_N = 14_337

@@ -6,7 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from harness.lakehouse import Lakehouse
+
+pytestmark = pytest.mark.slow
 
 GATE = "within_thresholds_rpt_data_quality_runs_batch_{}"
 

@@ -20,6 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import lake
 from harness.compare import Rows, assert_same_contents, contents
 from harness.handmade import event, write_side_files
@@ -36,6 +38,8 @@ from harness.lake_catalog import LakeServer
 from harness.lakehouse import PROJECT_DIR, RELAXED_GATES, Lakehouse, show_spilling_query
 from harness.trust_lakehouse import TrustLakehouse
 from harness.trust_states import BatchedStates, TrustEnv
+
+pytestmark = [pytest.mark.slow, pytest.mark.lake]
 
 # the models' own schemas (the trust builds leave the gates out, so they publish nothing)
 LAYERS = ("bronze", "silver", "gold_candidate")

@@ -25,6 +25,8 @@ from harness.kill_points import (
 )
 from harness.trust_states import BatchedStates, TrustEnv
 
+pytestmark = pytest.mark.slow
+
 LAYERS = ("bronze", "silver", "gold_candidate")
 
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from harness.lakehouse import Lakehouse
+
+pytestmark = pytest.mark.slow
 
 
 def test_dbt_unit_tests_pass(lakehouse: Lakehouse) -> None:

@@ -20,6 +20,8 @@ from harness.compare import (
 )
 from harness.trust_states import BatchedStates, TrustEnv
 
+pytestmark = pytest.mark.slow
+
 LAYERS = ("bronze", "silver", "gold_candidate")
 
 

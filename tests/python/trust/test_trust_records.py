@@ -17,6 +17,8 @@ from harness.lakehouse import Lakehouse
 from harness.trust_lakehouse import TrustLakehouse
 from harness.trust_states import TrustEnv
 
+pytestmark = pytest.mark.slow
+
 
 def subscription(sid: str, **fields: Any) -> dict[str, Any]:
     return {"subscription_id": sid, "user_id": f"u_{sid}", "plan_id": "basic", "price": 10.0,

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from harness.handmade import event, write_side_files
 from harness.lakehouse import PROJECT_DIR, RELAXED_GATES, Lakehouse
@@ -40,6 +41,7 @@ def models_of_last_build(lh: Lakehouse) -> set[str]:
     return {name for (name,) in rows}
 
 
+@pytest.mark.slow
 def test_a_scheduled_run_builds_only_what_a_changed_raw_file_feeds(lakehouse: Lakehouse) -> None:
     raw = lakehouse.raw_root
     write_side_files(raw)  # subscription s1 of u1 from 2024-01-01 at 9.99 USD; spend on 2024-01-01
@@ -152,6 +154,7 @@ def test_a_raw_sources_files_fingerprint_follows_names_sizes_and_times(tmp_path:
     assert files_fingerprint(pattern) not in (before, grown)
 
 
+@pytest.mark.slow
 def test_a_held_build_records_nothing_and_its_retries_stay_held_until_a_person_releases_it(
     lakehouse: Lakehouse,
 ) -> None:
@@ -181,6 +184,7 @@ def test_a_held_build_records_nothing_and_its_retries_stay_held_until_a_person_r
     assert builds(lakehouse) == 3
 
 
+@pytest.mark.slow
 def test_a_lakehouse_fingerprinted_by_the_older_scheduler_is_built_whole_once(
     lakehouse: Lakehouse,
 ) -> None:
@@ -217,6 +221,7 @@ def test_the_spark_target_is_refused_with_what_to_schedule_instead(lakehouse: La
     assert not lakehouse.db_path.exists()
 
 
+@pytest.mark.slow
 def test_missing_raw_files_fail_with_the_message_of_the_build(lakehouse: Lakehouse) -> None:
     write_side_files(lakehouse.raw_root)  # no events file
     failed = run_batch(lakehouse)

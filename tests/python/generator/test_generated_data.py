@@ -11,6 +11,8 @@ import pytest
 
 from harness.lakehouse import Lakehouse, generate
 
+pytestmark = pytest.mark.slow
+
 # Event-level traps the generator injects and the quarantine reason each must get.
 QUARANTINE_TRAPS = [
     "invalid_json", "missing_user_id", "invalid_amount", "negative_amount",

@@ -21,6 +21,8 @@ import pytest
 from harness.trust_lakehouse import TrustLakehouse
 from harness.trust_states import TrustEnv
 
+pytestmark = pytest.mark.slow
+
 SUBSCRIPTIONS = [
     {"subscription_id": "s1", "user_id": "u1", "plan_id": "basic", "price": 9.99,
      "currency": "USD", "start_date": "2024-01-01", "end_date": None, "status": "active",

@@ -19,6 +19,8 @@ from harness.handmade import SPEND, SUBSCRIPTIONS
 from harness.trust_lakehouse import TrustLakehouse
 from harness.trust_states import TrustEnv
 
+pytestmark = pytest.mark.slow
+
 LAYERS = ("bronze", "silver", "gold_candidate")
 
 

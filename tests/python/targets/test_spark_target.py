@@ -33,6 +33,8 @@ from harness.lakehouse import PROJECT_DIR, Lakehouse, generate
 from harness.trust_lakehouse import TrustLakehouse
 from harness.trust_states import TrustData, TrustEnv
 
+pytestmark = [pytest.mark.slow, pytest.mark.spark]
+
 REQUIRED_ENV = "SPARK_TESTS_REQUIRED"
 LAYERS = ("bronze", "silver", "gold_candidate")
 MODELS_ONLY = ("--exclude", "resource_type:unit_test", "resource_type:test")

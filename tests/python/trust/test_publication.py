@@ -28,6 +28,8 @@ from harness.lakehouse import DbtRun
 from harness.trust_lakehouse import TrustLakehouse
 from harness.trust_states import TrustEnv
 
+pytestmark = pytest.mark.slow
+
 # the models' own schemas, and what a build publishes
 MODEL_LAYERS = ("bronze", "silver", "gold_candidate")
 GOLD_TABLES = 10

@@ -21,8 +21,10 @@ from typing import Any
 import duckdb
 import pytest
 
-from browser import Chromium, find_chromium
+from harness.browser import Chromium, find_chromium
 from harness.lakehouse import PROJECT_DIR, Lakehouse
+
+pytestmark = pytest.mark.slow
 
 REPORT_SCRIPT = PROJECT_DIR / "scripts" / "metrics_report.py"
 ARTIFACT = PROJECT_DIR / "target" / "test-artifacts" / "metrics_report.png"
