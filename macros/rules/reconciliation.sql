@@ -1,11 +1,8 @@
 {% macro file_ledger(unit, raw, judged, verdicts, counted=none, judged_counted=false, file_sources=[], checks=[], extra_columns=[], joins=[]) %}
-    {#- The shared end of the three *_files_reconciled models: from the model's `classified`
-        CTE (source_file and one verdict per raw unit, null when it has none or several), or
-        its own `counted` CTE of per-file verdict counts, the CTEs that count raw units,
-        verdicts and judgements per file and decide the balance, ending in `final`. -#}
     {%- set columns = {} -%}
     {%- for verdict in verdicts -%}
-        {%- do columns.update({verdict: file_ledger_column(verdict, unit)}) -%}
+        {%- do columns.update({verdict: 'duplicate_' ~ unit ~ '_dropped' if verdict == 'duplicate'
+            else verdict ~ '_' ~ unit}) -%}
     {%- endfor -%}
     {%- set unjudged = [] -%}
     {%- for verdict in verdicts if verdict == 'header' -%}
@@ -94,9 +91,4 @@ final as (
     {{ join }}
     {%- endfor %}
 )
-{%- endmacro %}
-
-
-{% macro file_ledger_column(verdict, unit) -%}
-    {{- return({'duplicate': 'duplicate_' ~ unit ~ '_dropped'}.get(verdict, verdict ~ '_' ~ unit)) -}}
 {%- endmacro %}
