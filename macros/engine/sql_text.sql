@@ -1,5 +1,7 @@
 {% macro sql_quote(text) -%}
-    '{{ text | string | replace("'", "''") }}'
+    {#- dbt's own escaping: a quote doubled on DuckDB, backslashed on Spark (where two quotes
+        in a row end one literal and start another) -#}
+    '{{ dbt.escape_single_quotes(text | string) }}'
 {%- endmacro %}
 
 

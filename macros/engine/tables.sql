@@ -7,7 +7,7 @@
     {{- adapter.dispatch('delete_rows', 'lakehouse')(relation, predicate) -}}
 {%- endmacro %}
 
-{% macro duckdb__delete_rows(relation, predicate) -%}
+{% macro default__delete_rows(relation, predicate) -%}
     delete from {{ relation }} as stored where {{ predicate }}
 {%- endmacro %}
 
@@ -38,7 +38,7 @@
     {{- adapter.dispatch('restore_interrupted_rewrites', 'lakehouse')() -}}
 {%- endmacro %}
 
-{% macro duckdb__restore_interrupted_rewrites() -%}
+{% macro default__restore_interrupted_rewrites() -%}
 {%- endmacro %}
 
 {% macro spark__restore_interrupted_rewrites() -%}

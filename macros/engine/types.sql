@@ -2,7 +2,7 @@
     {{- adapter.dispatch('instant_type', 'lakehouse')() -}}
 {%- endmacro %}
 
-{% macro duckdb__instant_type() -%}
+{% macro default__instant_type() -%}
     timestamptz
 {%- endmacro %}
 

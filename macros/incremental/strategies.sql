@@ -16,15 +16,16 @@
 
 {% macro spark__recompute_keys_sql(arg_dict) %}
     {%- set columns = arg_dict.dest_columns | map(attribute='quoted') | join(', ') -%}
-    {%- if recompute_keys_relation() is none -%}
-        {#- everything is recomputed: the body's view reads no row of the table it replaces -#}
-        {{ return('insert overwrite table ' ~ arg_dict.target_relation ~ ' select ' ~ columns
-            ~ ' from ' ~ arg_dict.temp_relation) }}
-    {%- endif -%}
     {%- set among_keys = rows_among_keys(recompute_columns()) -%}
-    {%- do delete_rows(arg_dict.target_relation, among_keys) -%}
-    {{ return('insert into ' ~ arg_dict.target_relation ~ ' select ' ~ columns ~ ' from '
-        ~ arg_dict.temp_relation ~ ' where ' ~ among_keys) }}
+    {%- set rows -%}
+        {%- if recompute_keys_relation() is not none -%}
+        select {{ columns }} from {{ arg_dict.target_relation }} where not ({{ among_keys }})
+        union all
+        {% endif -%}
+        select {{ columns }} from {{ arg_dict.temp_relation }} where {{ among_keys }}
+    {%- endset -%}
+    {%- do spark_rewrite_table(arg_dict.target_relation, rows) -%}
+    {{ return("select 'rewritten' as recompute_keys") }}
 {% endmacro %}
 
 
