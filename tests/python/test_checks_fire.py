@@ -37,7 +37,8 @@ PLANTED: dict[tuple[str, str], int] = {
 }
 
 PLANT_SQL = """
-update gold_candidate.daily_active_users set dau = -1 where date = (select min(date) from gold_candidate.daily_active_users);
+update gold_candidate.daily_active_users set dau = -1
+    where date = (select min(date) from gold_candidate.daily_active_users);
 delete from gold_candidate.daily_active_users where date = (select max(date) from gold_candidate.daily_active_users);
 update silver.util_calendar_bounds set as_of_week = as_of_week + 1;
 delete from gold_candidate.weekly_cohort_retention
