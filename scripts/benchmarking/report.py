@@ -85,10 +85,11 @@ def render(results: dict[str, dict[int, SizeRun]], fixed_size: int | None, memor
         "",
         "wall s: the whole command (dbt start-up and parsing included); dbt s: dbt's own elapsed_time; "
         f"floor: the query alone, best of {FLOOR_RUNS} runs; lines: read (floor, full builds) or delivered "
-        "(hourly, incr_1pct).",
+        "(hourly, incr_1pct); publish s: the copy of gold to the published schema "
+        "(audit.gold_publications), in the steps that published.",
         "",
-        "| arrival | size | step | lines | wall s | dbt s | x floor | peak RSS GB | result |",
-        "|---|---|---|---:|---:|---:|---:|---:|---|",
+        "| arrival | size | step | lines | wall s | dbt s | x floor | peak RSS GB | publish s | result |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for arrival, runs in results.items():
         for size, run in runs.items():
@@ -97,8 +98,9 @@ def render(results: dict[str, dict[int, SizeRun]], fixed_size: int | None, memor
                 elapsed = f"{s.dbt_elapsed_s:.1f}" if s.dbt_elapsed_s else ""
                 count = f"{s.lines:,}" if s.lines else ""
                 wall = f"{s.wall_s:.2f}" if s.wall_s < 1 else f"{s.wall_s:.1f}"
+                published = "" if s.publish_s is None else f"{s.publish_s:.2f}"
                 lines.append(f"| {arrival} | {human(size)} | {s.name} | {count} | {wall} | {elapsed} | "
-                             f"{s.wall_s / floor:.1f} | {s.peak_rss_bytes / GB:.2f} | {s.outcome} |")
+                             f"{s.wall_s / floor:.1f} | {s.peak_rss_bytes / GB:.2f} | {published} | {s.outcome} |")
     lines += ["", "## Targets", ""]
     if fixed_size:
         lines += [f"{human(fixed_size)} gets no targets: it moves almost no data, so its steps measure dbt's "

@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import psutil
 
 import lake
@@ -92,6 +93,7 @@ class Step:
     top_models: list[tuple[str, float]] = field(default_factory=list)
     top_tests: list[tuple[str, float]] = field(default_factory=list)
     test_seconds: float = 0.0
+    publish_s: float | None = None  # the copy of gold to the published schema, when the step published
 
     @property
     def completed(self) -> bool:
@@ -151,6 +153,21 @@ def read_run_results(step: Step, target: Path) -> None:
     step.top_tests = slowest(("test.", "unit_test."), 3)
     step.test_seconds = sum(r["execution_time"] for r in results
                             if r["unique_id"].startswith(("test.", "unit_test.")))
+
+
+def publish_seconds(target_dir: Path, env: dict[str, str], project_dir: Path, target: str) -> float | None:
+    """How long the step's publication of gold took (audit.gold_publications, written by the
+    step's own invocation), or None when it published nothing."""
+    invocation = json.loads((target_dir / "run_results.json").read_text())["metadata"]["invocation_id"]
+    if target == "lake":
+        settings = lake.LakeSettings.from_env(project_dir)
+        con = lake.connect(settings.with_db(env["LAKE_PG_DB"], settings.data_path))
+    else:
+        con = duckdb.connect(env["LAKEHOUSE_DB"], read_only=True)
+    with con:
+        row = con.execute("select publish_seconds from audit.gold_publications where invocation_id = ?"
+                          " and verdict = 'published'", [invocation]).fetchone()
+    return float(row[0]) if row else None
 
 
 def fresh_lake(project_dir: Path, db: str, data_path: Path) -> dict[str, str]:
@@ -218,6 +235,7 @@ def run_size(data: Dataset, work: Path, project_dir: Path, memory_limit: str, la
         elif name not in ("floor", "startup") and (work / "target" / "run_results.json").exists():
             read_run_results(step, work / "target")
             shutil.copy(work / "target" / "run_results.json", work / f"run_results_{name}.json")
+            step.publish_s = publish_seconds(work / "target", env, project_dir, target)
         steps[name] = step
         status = step.outcome
         if step.failed_tests or not step.completed:

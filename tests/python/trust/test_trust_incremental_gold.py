@@ -214,7 +214,7 @@ def test_a_line_too_far_ahead_is_judged_again_once_its_time_comes_as_a_full_refr
     deliver(lh, "events_0001.ndjson", AHEAD)
     quarantined = ("select line_number, quarantine_reason from silver.int_events_parsed"
                    " where quarantine_reason is not null order by 1")
-    gross = "select date, gross_revenue_usd from gold.daily_revenue_gross where gross_revenue_usd <> 0"
+    gross = "select date, gross_revenue_usd from gold_candidate.daily_revenue_gross where gross_revenue_usd <> 0"
 
     lh.build(vars_={"validation_clock": CLOCK_BEFORE})
     assert lh.query(quarantined) == [(3, "timestamp_out_of_range"), (4, "timestamp_out_of_range")]

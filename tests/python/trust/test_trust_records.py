@@ -112,7 +112,7 @@ def test_a_file_that_is_no_json_array_is_one_quarantined_row_and_the_rest_builds
     texts = {f: text for f, _, _, text in broken}
     assert texts["subscriptions_truncated.json"] == '[{"subscription_id": "x", "user'
     assert "caf" in texts["subscriptions_latin1.json"]
-    assert records.scalar("select count(*) from gold.mrr_daily") == 6  # gold built all the same
+    assert records.scalar("select count(*) from gold_candidate.mrr_daily") == 6  # gold built all the same
 
 
 def test_every_subscription_record_is_accounted_for(records: TrustLakehouse) -> None:
