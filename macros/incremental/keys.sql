@@ -40,6 +40,12 @@
 {% endmacro %}
 
 
+{% macro drop_recompute_keys() %}
+    {%- set keys = recompute_keys_relation() -%}
+    {%- if keys is not none -%}{%- do run_query('drop table ' ~ keys) -%}{%- endif -%}
+{% endmacro %}
+
+
 {% macro recompute_keys_name() -%}
     {{- return(adapter.dispatch('recompute_keys_name', 'lakehouse')()) -}}
 {%- endmacro %}

@@ -25,6 +25,7 @@
         select {{ columns }} from {{ arg_dict.temp_relation }} where {{ among_keys }}
     {%- endset -%}
     {%- do spark_rewrite_table(arg_dict.target_relation, rows) -%}
+    {%- do drop_recompute_keys() -%}
     {{ return("select 'rewritten' as recompute_keys") }}
 {% endmacro %}
 
@@ -62,6 +63,7 @@
         {%- do spark_rewrite_table(target, "select * from " ~ target ~ " qualify row_number() over (partition by "
             ~ key ~ " order by " ~ latest_by | join(' desc, ') ~ " desc) = 1") -%}
     {%- endif -%}
+    {%- do drop_recompute_keys() -%}
     {{ return("select " ~ repeated ~ " as keys_kept_latest") }}
 {% endmacro %}
 

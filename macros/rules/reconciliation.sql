@@ -1,4 +1,4 @@
-{% macro file_ledger(unit, raw, judged, verdicts, counted=none, judged_counted=false, file_sources=[], checks=[], extra_columns=[], joins=[]) %}
+{% macro file_ledger(unit, raw, judged, verdicts, counted=none, judged_counted=false, file_sources=[], checks=[], extra_columns=[], trailing_columns=[], joins=[]) %}
     {%- set columns = {} -%}
     {%- for verdict in verdicts -%}
         {%- do columns.update({verdict: 'duplicate_' ~ unit ~ '_dropped' if verdict == 'duplicate'
@@ -83,6 +83,9 @@ final as (
         and {{ check }}
         {%- endfor %}
             as is_balanced
+        {%- for column in trailing_columns %},
+        {{ column }}
+        {%- endfor %}
     from files
     left join raw_counts on files.source_file = raw_counts.source_file
     left join verdict_counts on files.source_file = verdict_counts.source_file

@@ -50,7 +50,7 @@ on_disk as (
     'lines', 'bronze_lines', 'verdicts', ['accepted', 'quarantined', 'duplicate'],
     counted='counted', judged_counted=true,
     checks=['coalesce(verdict_counts.duplicate_lines_dropped, 0) >= 0'],
-    extra_columns=['on_disk.source_file is not null as is_on_disk'],
+    trailing_columns=['on_disk.source_file is not null as is_on_disk'],
     joins=['left join on_disk on files.source_file = on_disk.source_file'],
 ) }}
 
