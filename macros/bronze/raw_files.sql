@@ -168,3 +168,130 @@
             ~ " left (DESIGN.md, \"Bronze\")") -%}
     {%- endfor -%}
 {% endmacro %}
+
+
+{% macro record_raw_file_reads(relation, source_name, table_name) %}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set read_now = run_query("select source_file, max(file_size_bytes) as file_size_bytes from "
+        ~ relation ~ " where ingested_at = " ~ run_started_instant() ~ " group by source_file").rows -%}
+    {%- if read_now | length == 0 -%}{{ return('') }}{%- endif -%}
+    {%- do create_audit_table('raw_file_reads', [
+        ('source_name', 'string'), ('file_name', 'string'), ('size_bytes', 'bigint'),
+        ('modified_at', instant_type()), ('content_md5', 'string'), ('read_at', instant_type())]) -%}
+    {%- set files = {} -%}
+    {%- for row in read_now -%}{%- do files.update({row['source_file']: row['file_size_bytes']}) -%}{%- endfor -%}
+    {%- set insert_sql -%}
+        insert into audit.raw_file_reads
+        select
+            {{ sql_quote(source_name ~ '.' ~ table_name) }},
+            fingerprints.file_name,
+            fingerprints.size_bytes,
+            fingerprints.modified_at,
+            fingerprints.content_md5,
+            {{ run_started_instant() }}
+        from ({{ raw_file_fingerprints(raw_file_glob(source_name, table_name), files) }}) as fingerprints
+    {%- endset -%}
+    {{ return(insert_sql) }}
+{% endmacro %}
+
+
+{% macro raw_file_fingerprints(glob, files) -%}
+    {{- adapter.dispatch('raw_file_fingerprints', 'lakehouse')(glob, files) -}}
+{%- endmacro %}
+
+{% macro duckdb__raw_file_fingerprints(glob, files) -%}
+    select
+        read.file_name,
+        read.size_bytes,
+        on_disk.last_modified as modified_at,
+        md5(on_disk.content[1:read.size_bytes]) as content_md5
+    from read_blob({{ sql_quote(glob) }}) as on_disk
+    inner join (values
+        {%- for name, size in files.items() %}
+        ({{ sql_quote(name) }}, {{ size }}){{ "," if not loop.last }}
+        {%- endfor %}
+    ) as read (file_name, size_bytes)
+        on parse_filename(on_disk.filename) = read.file_name
+{%- endmacro %}
+
+{% macro spark__raw_file_fingerprints(glob, files) -%}
+    {%- set folder, pattern = glob.rsplit('/', 1) -%}
+    select
+        read.file_name,
+        read.size_bytes,
+        on_disk.modificationTime as modified_at,
+        md5(substring(on_disk.content, 1, read.size_bytes)) as content_md5
+    from binaryFile.{{ spark_path(folder) }} as on_disk
+    inner join (values
+        {%- for name, size in files.items() %}
+        ({{ sql_quote(name) }}, {{ size }}){{ "," if not loop.last }}
+        {%- endfor %}
+    ) as read (file_name, size_bytes)
+        on regexp_extract(on_disk.path, '([^/]*)$', 1) = read.file_name
+{%- endmacro %}
+
+
+{% macro check_raw_files_unchanged() %}
+    {%- if not execute or flags.WHICH not in ['run', 'build'] -%}{{ return('') }}{%- endif -%}
+    {%- set reads = adapter.get_relation(database=target.database, schema='audit', identifier='raw_file_reads') -%}
+    {%- if reads is none or flags.FULL_REFRESH -%}{{ return('') }}{%- endif -%}
+    {%- set changed = [] -%}
+    {%- for node in raw_sources() -%}
+        {%- set source = node.source_name ~ '.' ~ node.name -%}
+        {%- set glob = raw_file_glob(node.source_name, node.name) -%}
+        {#- a file modified since bronze read it, no smaller (a smaller one is warned about by
+            bronze): are the bytes bronze read still its first bytes? -#}
+        {%- set candidates = run_query(
+            "select on_disk.path, latest.file_name, latest.size_bytes, latest.content_md5"
+            ~ " from (" ~ raw_files_modified(glob) ~ ") as on_disk"
+            ~ " inner join (select * from " ~ reads ~ " where source_name = " ~ sql_quote(source)
+            ~ " qualify row_number() over (partition by file_name order by read_at desc) = 1) as latest"
+            ~ " on on_disk.file_name = latest.file_name"
+            ~ " where on_disk.size >= latest.size_bytes and on_disk.modified_at <> latest.modified_at").rows -%}
+        {%- for row in candidates -%}
+            {%- set now = run_query(raw_file_prefix_fingerprint_sql(row['path'], row['size_bytes'])).columns[0].values()[0] -%}
+            {%- if now != row['content_md5'] -%}{%- do changed.append(row['file_name']) -%}{%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if changed -%}
+        {{ exceptions.raise_compiler_error(
+            (changed | join(', ')) ~ " changed in place since bronze read " ~ ("it" if changed | length == 1 else "them")
+            ~ " (the bytes read then are not the file's first bytes now). Raw files are append-only: deliver a "
+            ~ "correction as a new file, or drop the file with `make forget FILE=" ~ changed[0]
+            ~ "` (dbt run-operation forget_file) and the next build reads it anew") }}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{% macro raw_files_modified(glob) -%}
+    {{- adapter.dispatch('raw_files_modified', 'lakehouse')(glob) -}}
+{%- endmacro %}
+
+{% macro duckdb__raw_files_modified(glob) -%}
+    select filename as path, parse_filename(filename) as file_name, size, last_modified as modified_at
+    from read_blob({{ sql_quote(glob) }})
+{%- endmacro %}
+
+{% macro spark__raw_files_modified(glob) -%}
+    {%- set folder, pattern = glob.rsplit('/', 1) -%}
+    select path, file_name, length as size, modificationTime as modified_at
+    from (
+        select path, length, modificationTime, regexp_extract(path, '([^/]*)$', 1) as file_name
+        from binaryFile.{{ spark_path(folder) }}
+    ) as listed
+    where file_name rlike {{ sql_quote(glob_regex(pattern)) }}
+{%- endmacro %}
+
+
+{% macro raw_file_prefix_fingerprint_sql(path, size) -%}
+    {{- adapter.dispatch('raw_file_prefix_fingerprint_sql', 'lakehouse')(path, size) -}}
+{%- endmacro %}
+
+{% macro duckdb__raw_file_prefix_fingerprint_sql(path, size) -%}
+    select md5(content[1:{{ size }}]) from read_blob({{ sql_quote(path) }})
+{%- endmacro %}
+
+{% macro spark__raw_file_prefix_fingerprint_sql(path, size) -%}
+    select md5(substring(content, 1, {{ size }})) from binaryFile.{{ spark_path(path) }}
+{%- endmacro %}

@@ -118,6 +118,16 @@
         ~ " where file_name = " ~ sql_quote(file)).rows -%}
     {%- set size = on_disk[0]['size'] if on_disk | length > 0 else none -%}
     {%- set fingerprint = raw_file_fingerprint(on_disk[0]['path']) if on_disk | length > 0 else none -%}
+    {#- the bytes to forget are those bronze read: a file changed in place since is its correction -#}
+    {%- set reads = adapter.get_relation(database=target.database, schema='audit', identifier='raw_file_reads') -%}
+    {%- if reads is not none -%}
+        {%- set read = run_query("select size_bytes, content_md5 from " ~ reads ~ " where file_name = "
+            ~ sql_quote(file) ~ " and source_name = " ~ sql_quote(source.source_name ~ '.' ~ source.name)
+            ~ " order by read_at desc limit 1").rows -%}
+        {%- if read | length > 0 -%}
+            {%- set size, fingerprint = read[0]['size_bytes'], read[0]['content_md5'] -%}
+        {%- endif -%}
+    {%- endif -%}
 
     {#- what the drop changes: the file's rows in bronze (the models reading the source) and in
         the models keyed by raw line; every other incremental model fed by the source is
@@ -161,6 +171,13 @@
     {%- for relation in dropped_models -%}
         {%- do run_query("drop table if exists " ~ relation) -%}
     {%- endfor -%}
+    {#- the fingerprints of what bronze read of the file describe bytes no longer in it -#}
+    {%- set reads = adapter.get_relation(database=target.database, schema='audit', identifier='raw_file_reads') -%}
+    {%- if reads is not none -%}
+        {%- set delete_sql = delete_rows(reads, "stored.file_name = " ~ sql_quote(file) ~ " and stored.source_name = "
+            ~ sql_quote(source.source_name ~ '.' ~ source.name)) -%}
+        {%- if delete_sql | trim -%}{%- do run_query(delete_sql) -%}{%- endif -%}
+    {%- endif -%}
     {#- the scheduled run's record of what it built no longer describes the lakehouse -#}
     {%- if adapter.get_relation(database=target.database, schema='audit', identifier='build_inputs') is not none -%}
         {%- do run_query(delete_rows(api.Relation.create(database=target.database, schema='audit',

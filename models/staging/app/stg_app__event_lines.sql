@@ -3,7 +3,10 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        post_hook="{{ settle_raw_lines(this, 'app', 'events') }}",
+        post_hook=[
+            "{{ settle_raw_lines(this, 'app', 'events') }}",
+            "{{ record_raw_file_reads(this, 'app', 'events') }}",
+        ],
     )
 }}
 

@@ -58,6 +58,35 @@ def merge_statement_sent(model: str) -> KillPoint:
     return when
 
 
+def statement_sent(model: str, text: str) -> KillPoint:
+    """dbt sends a statement of the model containing `text` (after the statements before it
+    ran, inside the model's open transaction)."""
+    def when(event: dict[str, Any]) -> bool:
+        return (name_of(event) == "SQLQuery" and node_of(event) == f"model.lakehouse.{model}"
+                and text in str(event.get("data", {}).get("sql", "")))
+    return when
+
+
+def run_audit_insert_sent(event: dict[str, Any]) -> bool:
+    """The on-run-end hook sends the run audit's insert: every model of the run has committed,
+    and the audit (each incremental gold model's watermark) does not yet say so."""
+    return (name_of(event) == "SQLQuery"
+            and "insert into audit.dbt_run_results" in str(event.get("data", {}).get("sql", "")))
+
+
+# Kill points after the silver events chain, each with the relation whose new rows it must not
+# have committed: bronze's settle (its post-hook, inside bronze's transaction), the touch log
+# as it starts, a gold model's replace of the keys it recomputes (the recompute_keys
+# strategy's delete, in the model's transaction), and the run audit's insert (after every
+# model committed).
+LATER_KILL_POINTS: dict[str, KillPoint] = {
+    "bronze_settle": statement_sent("stg_app__event_lines", "delete from"),
+    "touch_log_starts": model_starts("int_events_touched"),
+    "gold_replace": statement_sent("daily_active_users", "delete from"),
+    "run_audit_insert": run_audit_insert_sent,
+}
+
+
 def name_of(event: dict[str, Any]) -> str:
     return str(event.get("info", {}).get("name", ""))
 

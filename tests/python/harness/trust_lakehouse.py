@@ -72,6 +72,10 @@ class TrustLakehouse(Lakehouse):
             **self.spark_env(self.link),
         }
 
+    def env(self) -> dict[str, str]:
+        """The environment of this state's dbt runs, the shared link pointed at it."""
+        return self._env()
+
     def dbt(self, command: str, *args: str, vars_: dict[str, Any] | None = None) -> DbtRun:
         cmd = self._command(command, *args, vars_=vars_)
         proc = subprocess.run(cmd, env=self._env(), capture_output=True, text=True, check=False)

@@ -26,6 +26,7 @@ import lake
 from harness.compare import Rows, assert_same_contents, contents
 from harness.handmade import event, write_side_files
 from harness.kill_points import (
+    LATER_KILL_POINTS,
     NEW_FILES,
     KillPoint,
     assert_nothing_half_done,
@@ -33,6 +34,7 @@ from harness.kill_points import (
     merge_statement_sent,
     name_of,
     node_of,
+    statement_sent,
 )
 from harness.lake_catalog import LakeServer
 from harness.lakehouse import PROJECT_DIR, RELAXED_GATES, Lakehouse, show_spilling_query
@@ -51,15 +53,6 @@ def model_finished(model: str) -> KillPoint:
     """dbt reports the model done: its transaction committed."""
     def when(event: dict[str, Any]) -> bool:
         return name_of(event) == "LogModelResult" and node_of(event) == f"model.lakehouse.{model}"
-    return when
-
-
-def statement_sent(model: str, text: str) -> KillPoint:
-    """dbt sends a statement of the model containing `text` (after the statements before it
-    ran, inside the model's open transaction)."""
-    def when(event: dict[str, Any]) -> bool:
-        return (name_of(event) == "SQLQuery" and node_of(event) == f"model.lakehouse.{model}"
-                and text in str(event.get("data", {}).get("sql", "")))
     return when
 
 
@@ -163,6 +156,20 @@ def test_a_lake_build_killed_in_the_merge_then_rerun_ends_like_an_uninterrupted_
     assert count_new(lh, "silver.int_events_deduplicated") == 0
     assert_nothing_half_done(lh)
 
+    lh.build()
+    assert_nothing_half_done(lh)
+    assert_same_contents(lh.contents(LAYERS), state.full_refresh.contents(LAYERS))
+
+
+@pytest.mark.parametrize("case", ["gold_replace", "run_audit_insert"])
+def test_a_lake_build_killed_in_gold_or_before_its_audit_then_rerun_ends_like_an_uninterrupted_run(
+    case: str, lake_batched_states: BatchedStates, lake_trust_env: TrustEnv
+) -> None:
+    state = lake_batched_states(3)
+    lh = with_new_files(state.after_first_batch.fork(lake_trust_env.root / f"killed_{case}"), state.incremental)
+    killed, output = lh.build_killed_at(LATER_KILL_POINTS[case])
+    assert killed, f"dbt was not killed at {case}:\n{output[-3000:]}"
+    assert_nothing_half_done(lh)
     lh.build()
     assert_nothing_half_done(lh)
     assert_same_contents(lh.contents(LAYERS), state.full_refresh.contents(LAYERS))

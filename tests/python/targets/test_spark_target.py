@@ -23,6 +23,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import pytest
@@ -261,3 +263,47 @@ def test_spark_gold_equals_duckdb_gold_on_200k_generated_events(
     duck_gold = gold(duck)
     assert sum(len(rows) for rows in duck_gold.values()) > 1000  # a real comparison
     assert_same_contents(gold(spark), duck_gold)
+
+
+PLANT_REWRITE = """
+import sys
+from pyspark.sql import SparkSession
+spark_dir, table = sys.argv[1], sys.argv[2]
+spark = (SparkSession.builder.master("local[1]").enableHiveSupport()
+         .config("spark.sql.warehouse.dir", f"{spark_dir}/warehouse")
+         .config("spark.hadoop.javax.jdo.option.ConnectionURL",
+                 f"jdbc:derby:;databaseName={spark_dir}/metastore_db;create=true")
+         .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={spark_dir}")
+         .config("spark.ui.enabled", "false").getOrCreate())
+spark.sql(f"create table {table}__dbt_rewrite_planted using parquet as select * from {table}")
+print(spark.table(f"{table}__dbt_rewrite_planted").count())
+spark.stop()
+"""
+
+
+def test_a_spark_rewrite_killed_mid_overwrite_is_restored_by_the_next_run(spark_batches: SparkBatches) -> None:
+    """A Spark table rewrite stages the kept rows in a table of its own, then overwrites the
+    table from it (macro spark_rewrite_table); a kill during the overwrite leaves the staging
+    table whole and the table's files partly gone. Planted here: the staging table made by
+    Spark from int_events_deduplicated, then the table's files deleted. The next run's first
+    hook copies the staging table back, and the state ends where one full refresh ends.
+    (Last in the module: it changes the batch-by-batch state the tests above compare.)"""
+    lh = spark_batches.incremental
+    table = "silver.int_events_deduplicated"
+    planted = subprocess.run([sys.executable, "-c", PLANT_REWRITE, str(lh.link / "spark"), table],
+                             env=lh.env(), capture_output=True, text=True, check=False)
+    assert planted.returncode == 0, planted.stderr[-3000:]
+    stored = int(planted.stdout.strip().splitlines()[-1])
+    assert stored == lh.scalar(f"select count(*) from {table}") > 0
+    files = sorted((lh.workdir / "spark" / "warehouse" / "silver.db" / "int_events_deduplicated").glob("*.parquet"))
+    assert files
+    for path in files:  # the overwrite died after deleting the table's files
+        path.unlink()
+    assert lh.scalar(f"select count(*) from {table}") == 0
+
+    rerun = lh.dbt("build", *MODELS_ONLY)
+    rerun.assert_ok()
+    assert f"restoring {table} from {table}__dbt_rewrite_planted" in rerun.output
+    assert not list((lh.workdir / "spark" / "warehouse" / "silver.db").glob("*__dbt_rewrite_*"))
+    incremental = spark_batches.incremental.contents(LAYERS)
+    assert_same_contents(incremental, spark_batches.full_refresh.contents(LAYERS))

@@ -9,6 +9,7 @@ continued without a newline becomes what it now is, its earlier event decided ag
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +189,47 @@ def test_a_file_that_shrank_is_named_with_both_sizes_and_bronze_keeps_what_it_re
     assert expected in run.output
     assert run.output.count(f"events file {path.name} shrank") == 1
     assert lh.query(stored) == before
+
+
+def test_a_file_changed_in_place_stops_the_run_and_once_dropped_is_read_anew(trust_env: TrustEnv) -> None:
+    """A delivered file rewritten in place (a vendor re-sends a corrected export under the same
+    name and size) is not read again silently: bronze recorded a fingerprint of the bytes it
+    read, and the next run stops before any model, naming the file and the way on. A new
+    modification time alone (the same bytes) is no change. Dropped, the file is read anew as it
+    now is, and the state ends where one full refresh of the files ends (DESIGN.md, "Bronze")."""
+    lh = new_state(trust_env, "changed_in_place")
+    path = written(lh, FINISHED)
+    lh.build_events_only()
+    written(lh, FINISHED)  # written again, the same bytes: a new modification time only
+    lh.build_events_only()
+
+    corrected = FINISHED.replace(b'"amount": 10.5', b'"amount": 12.5')  # the same size
+    assert len(corrected) == len(FINISHED) and corrected != FINISHED
+    written(lh, corrected)
+    stopped = lh.dbt("build", "--exclude", "resource_type:test", "resource_type:unit_test")
+    assert stopped.returncode != 0
+    assert (f"{path.name} changed in place since bronze read it (the bytes read then are not the"
+            f" file's first bytes now)") in stopped.output
+    assert f"make forget FILE={path.name}" in stopped.output
+    # nothing was built: bronze still holds what it read
+    assert lh.scalar("select count(*) from bronze.stg_app__event_lines where raw_line like '%12.5%'") == 0
+
+    lh.dbt("run-operation", "forget_file", "--args", f"{{file: {path.name}}}").assert_ok()
+    lh.build()
+    reference = new_state(trust_env, "changed_in_place_reference")
+    written(reference, corrected)
+    reference.build("--full-refresh")
+    assert_same_contents(lh.contents(LAYERS), reference.contents(LAYERS))
+    assert lh.scalar("select sum(gross_revenue_usd) from gold_candidate.daily_revenue_gross") == Decimal("12.50")
+
+
+def test_a_grown_file_whose_read_part_changed_stops_the_run(trust_env: TrustEnv) -> None:
+    """Growing is appending: a file that grew and whose part bronze read no longer starts with
+    those bytes was rewritten, and reading only its new lines would keep the old ones."""
+    lh = new_state(trust_env, "rewritten_and_grown")
+    path = written(lh, FINISHED[:AFTER_L1])
+    lh.build_events_only()
+    written(lh, FINISHED.replace(b'"a1"', b'"a9"'))  # grew, and its first line changed
+    stopped = lh.dbt("build", "--exclude", "resource_type:test", "resource_type:unit_test")
+    assert stopped.returncode != 0
+    assert f"{path.name} changed in place since bronze read it" in stopped.output
