@@ -205,7 +205,13 @@
         read.size_bytes,
         on_disk.last_modified as modified_at,
         md5(on_disk.content[1:read.size_bytes]) as content_md5
-    from read_blob({{ sql_quote(glob) }}) as on_disk
+    {#- the files by their paths: a glob would make read_blob load every file's content -#}
+    {%- set folder = glob.rsplit('/', 1)[0] %}
+    from read_blob([
+        {%- for name in files %}
+        {{ sql_quote(folder ~ '/' ~ name) }}{{ "," if not loop.last }}
+        {%- endfor %}
+    ]) as on_disk
     inner join (values
         {%- for name, size in files.items() %}
         ({{ sql_quote(name) }}, {{ size }}){{ "," if not loop.last }}
