@@ -25,7 +25,9 @@ def connect_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
             _published_views(con, schema_dir, schema.removesuffix("_versions"))
             continue
         con.execute(f'create schema if not exists "{schema}"')
-        for table_dir in sorted(p for p in schema_dir.iterdir() if p.is_dir()):
+        # a table without a file (Spark writes none for no row) gets no view: its columns are
+        # in the metastore only
+        for table_dir in sorted(p for p in schema_dir.iterdir() if p.is_dir() and any(p.glob("*.parquet"))):
             files = str(table_dir / "*.parquet").replace("'", "''")
             con.execute(f'create view "{schema}"."{table_dir.name}" as '
                         f"select * from read_parquet('{files}')")

@@ -299,7 +299,6 @@ def test_a_spark_rewrite_killed_mid_overwrite_is_restored_by_the_next_run(spark_
     assert files
     for path in files:  # the overwrite died after deleting the table's files
         path.unlink()
-    assert lh.scalar(f"select count(*) from {table}") == 0
 
     rerun = lh.dbt("build", *MODELS_ONLY)
     rerun.assert_ok()
